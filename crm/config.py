@@ -1,0 +1,80 @@
+"""Configuration: defaults here, then an optional instance file, then ``CRM_*`` environment variables.
+
+Every setting can be overridden from the environment, e.g. ``CRM_DATABASE_URL`` or ``CRM_SECRET_KEY``
+(``app.config.from_prefixed_env("CRM")`` parses JSON values, so ``CRM_ITEMS_PER_PAGE=50`` is an int).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+#: The secret used when none is configured. Good enough on a developer's laptop, refused in production.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the configuration would make the app unsafe or unusable."""
+
+
+def default_config(instance_path: str) -> dict[str, Any]:
+    """Return the built-in defaults: safe for production except where the environment says otherwise."""
+    return {
+        "ENV_NAME": "development",
+        "SECRET_KEY": DEVELOPMENT_SECRET_KEY,
+        "DATABASE_URL": "sqlite:///" + str(Path(instance_path) / "crm.sqlite3"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "BABEL_DEFAULT_LOCALE": "it",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Rome",
+        "LANGUAGES": ["it", "en"],
+        # Bootstrap and its icons come from the bootstrap-flask package, never from a CDN.
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "BOOTSTRAP_BOOTSWATCH_THEME": None,
+        "ITEMS_PER_PAGE": 25,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        # The hub's phone numbers are Italian unless they say otherwise.
+        "DEFAULT_PHONE_REGION": "IT",
+        "DEFAULT_VISIT_MINUTES": 45,
+    }
+
+
+def finalize_config(config: dict[str, Any]) -> None:
+    """Derive dependent settings and refuse unsafe combinations.
+
+    :raises ConfigurationError: in production with the development secret or a missing database URL.
+    """
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
+    if config["ENV_NAME"] == "production":
+        if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY:
+            raise ConfigurationError(
+                "CRM_SECRET_KEY must be set to a long random value in production "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+        config.setdefault("PREFERRED_URL_SCHEME", "https")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for ``postgres://`` and ``postgresql://`` URLs, as hosting providers write them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the folder of a file-based SQLite database so a fresh clone starts without set-up."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def environment_name() -> str:
+    """The deployment name from ``CRM_ENV_NAME`` (``development``, ``production`` or ``testing``)."""
+    return os.environ.get("CRM_ENV_NAME", "development")

@@ -1,0 +1,152 @@
+"""Shared fixtures: one migrated database per test session, emptied between tests.
+
+The suite runs on a temporary SQLite file by default and on PostgreSQL when ``CRM_TEST_DATABASE_URL``
+is set (CI does both). The schema always comes from the Alembic migrations, never from create_all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from crm import create_app
+from crm.auth.models import Role, User
+from crm.extensions import db
+
+TEST_PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("CRM_TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    url = _database_url(tmp_path_factory)
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV_NAME": "testing",
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": "localhost.localdomain",
+        }
+    )
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            # A previous run may have left tables behind: start from an empty schema.
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{name}"' for name in tables)
+        db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 - our own table names
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Any:
+    """Create a staff account: ``make_user(Role.OPERATOR, email=...)``."""
+    counter = {"n": 0}
+
+    def _make(role: Role = Role.OPERATOR, **fields: Any) -> User:
+        counter["n"] += 1
+        user = User(
+            email=fields.pop("email", f"{role.value}{counter['n']}@test.local"),
+            full_name=fields.pop("full_name", f"{role.value.title()} {counter['n']}"),
+            role=role,
+            **fields,
+        )
+        user.set_password(TEST_PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _make
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, user: User, password: str = TEST_PASSWORD) -> Any:
+        return self._client.post(
+            "/login", data={"email": user.email, "password": password}, follow_redirects=False
+        )
+
+    def logout(self) -> Any:
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def operator(make_user: Any) -> User:
+    return make_user(Role.OPERATOR)
+
+
+@pytest.fixture
+def coordinator(make_user: Any) -> User:
+    return make_user(Role.COORDINATOR)
+
+
+@pytest.fixture
+def admin(make_user: Any) -> User:
+    return make_user(Role.ADMIN)
+
+
+@pytest.fixture
+def logged_in(auth: AuthActions, operator: User) -> User:
+    """An operator, logged in on ``client``."""
+    auth.login(operator)
+    return operator
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
