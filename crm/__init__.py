@@ -36,7 +36,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from crm.cli import register_cli
     from crm.errors import register_error_handlers
     from crm.formatting import register_template_helpers
-
     from crm.permissions import install_login_wall
 
     install_login_wall(app)

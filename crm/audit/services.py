@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import event, inspect, insert, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, attributes
 
 from crm.audit.models import ChangeAction, ChangeLog
