@@ -150,3 +150,9 @@ def logged_in(auth: AuthActions, operator: User) -> User:
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def password() -> str:
+    """The password of every account made by ``make_user``."""
+    return TEST_PASSWORD

@@ -59,80 +59,112 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _changes(obj: Any, action: ChangeAction) -> dict[str, Any]:
-    state = inspect(obj)
+def _audited_columns(obj: Any) -> list[str]:
     excluded = getattr(obj, "__audit_exclude__", frozenset()) | {"id", "created_at"}
+    return [attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in excluded]
+
+
+def _entry(obj: Any, action: ChangeAction, changes: dict[str, Any]) -> dict[str, Any]:
     redacted = getattr(obj, "__audit_redact__", frozenset())
-    changes: dict[str, Any] = {}
-    for attr in state.mapper.column_attrs:
-        key = attr.key
-        if key in excluded:
+    return {
+        "entity_type": obj.__tablename__,
+        "entity_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
+        "action": action.value,
+        "changes": {k: (None if k in redacted else v) for k, v in changes.items()},
+    }
+
+
+def _update_changes(session: Session, obj: Any) -> dict[str, Any]:
+    """Old and new values of the columns changed on ``obj``.
+
+    After a commit the old values are expired, so SQLAlchemy's history holds only the new value:
+    those old values are read from the row before the UPDATE runs (one query per edited record).
+    """
+    state = inspect(obj)
+    changed: dict[str, tuple[Any, Any]] = {}
+    missing: list[str] = []
+    for key in _audited_columns(obj):
+        history = state.attrs[key].history
+        if not history.has_changes():
             continue
-        if action is ChangeAction.UPDATE:
-            history = state.attrs[key].history
-            if not history.has_changes():
-                continue
-            old = history.deleted[0] if history.deleted else None
-            new = history.added[0] if history.added else None
-            if _plain(old) == _plain(new):
-                continue
-        elif action is ChangeAction.CREATE:
-            old, new = None, getattr(obj, key)
-            if new is None:
-                continue
+        new = history.added[0] if history.added else None
+        if history.deleted:
+            changed[key] = (history.deleted[0], new)
         else:
-            old, new = getattr(obj, key), None
-        changes[key] = None if key in redacted else [_plain(old), _plain(new)]
-    if action is ChangeAction.UPDATE:
-        for rel in state.mapper.relationships:
-            if not rel.uselist or rel.key in excluded or rel.secondary is None:
-                continue
-            history = attributes.get_history(obj, rel.key)
-            if history.added or history.deleted:
-                changes[rel.key] = [
-                    sorted(str(v) for v in history.deleted),
-                    sorted(str(v) for v in history.added),
-                ]
+            changed[key] = (None, new)
+            missing.append(key)
+    if missing:
+        table = state.mapper.local_table
+        pk_columns = state.mapper.primary_key
+        pk_values = state.mapper.primary_key_from_instance(obj)
+        query = select(*(table.c[state.mapper.get_property(k).columns[0].name] for k in missing))
+        for column, value in zip(pk_columns, pk_values, strict=True):
+            query = query.where(column == value)
+        row = session.connection().execute(query).first()
+        if row is not None:
+            for key, old in zip(missing, row, strict=True):
+                changed[key] = (old, changed[key][1])
+    changes = {
+        k: [_plain(old), _plain(new)] for k, (old, new) in changed.items() if _plain(old) != _plain(new)
+    }
+    for rel in state.mapper.relationships:
+        if rel.secondary is None or not rel.uselist:
+            continue
+        history = attributes.get_history(obj, rel.key)
+        if history.added or history.deleted:
+            changes[rel.key] = [
+                sorted(str(v) for v in history.deleted),
+                sorted(str(v) for v in history.added),
+            ]
     return changes
 
 
-def _record(session: Session, flush_context: object) -> None:
-    rows: list[dict[str, Any]] = []
-    actor = current_actor_id()
-    now = utcnow()
-    groups = (
-        (session.new, ChangeAction.CREATE),
-        (session.dirty, ChangeAction.UPDATE),
-        (session.deleted, ChangeAction.DELETE),
-    )
-    for objects, action in groups:
-        for obj in objects:
-            if not getattr(obj, "__audited__", False):
-                continue
-            if action is ChangeAction.UPDATE and not session.is_modified(obj):
-                continue
-            changes = _changes(obj, action)
-            if action is ChangeAction.UPDATE and not changes:
-                continue
-            rows.append(
-                {
-                    "entity_type": obj.__tablename__,
-                    "entity_id": inspect(obj).identity[0],
-                    "action": action.value,
-                    "changes": changes,
-                    "user_id": actor,
-                    "created_at": now,
-                }
-            )
+def _before_flush(session: Session, flush_context: object, instances: object) -> None:
+    pending: list[dict[str, Any]] = session.info.setdefault("audit_pending", [])
+    for obj in session.dirty:
+        if getattr(obj, "__audited__", False) and session.is_modified(obj):
+            changes = _update_changes(session, obj)
+            if changes:
+                pending.append(_entry(obj, ChangeAction.UPDATE, changes))
+    for obj in session.deleted:
+        if getattr(obj, "__audited__", False):
+            values = {k: [_plain(getattr(obj, k)), None] for k in _audited_columns(obj)}
+            pending.append(_entry(obj, ChangeAction.DELETE, values))
+
+
+def _after_flush(session: Session, flush_context: object) -> None:
+    rows: list[dict[str, Any]] = session.info.pop("audit_pending", [])
+    for obj in session.new:
+        if getattr(obj, "__audited__", False):
+            values = {
+                k: [None, _plain(getattr(obj, k))]
+                for k in _audited_columns(obj)
+                if getattr(obj, k) is not None
+            }
+            rows.append(_entry(obj, ChangeAction.CREATE, values))
     if rows:
+        actor = current_actor_id()
+        now = utcnow()
+        for row in rows:
+            row["user_id"] = actor
+            row["created_at"] = now
         # Written on the flush's own connection: the history commits or rolls back with the change.
         session.connection().execute(insert(ChangeLog.__table__), rows)
 
 
+def _after_rollback(session: Session, previous_transaction: object) -> None:
+    session.info.pop("audit_pending", None)
+
+
 def install_audit_listener() -> None:
     """Attach the recorder to every session (idempotent)."""
-    if not event.contains(Session, "after_flush", _record):
-        event.listen(Session, "after_flush", _record)
+    for name, listener in (
+        ("before_flush", _before_flush),
+        ("after_flush", _after_flush),
+        ("after_soft_rollback", _after_rollback),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def history_for(entity_type: str, entity_id: int, limit: int = 200) -> list[ChangeLog]:
