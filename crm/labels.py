@@ -6,6 +6,7 @@ import enum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from crm.auth.models import Role
 from crm.contacts.models import PreferredChannel
@@ -69,6 +70,6 @@ def label(value: enum.Enum | str | None) -> str:
     return str(value)
 
 
-def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, Any]]:
-    """``(value, label)`` pairs for a SelectField, in declaration order."""
-    return [(member.value, LABELS.get(member, member.value)) for member in enum_cls]
+def choices(enum_cls: type[enum.Enum]) -> list[SelectChoice]:
+    """The members of ``enum_cls`` as SelectField choices, in declaration order."""
+    return [SelectChoice(member.value, LABELS.get(member, member.value)) for member in enum_cls]

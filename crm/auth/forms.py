@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -16,7 +17,9 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    locale = SelectField(_l("Language"), choices=[("it", "Italiano"), ("en", "English")])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("it", "Italiano"), SelectChoice("en", "English")]
+    )
     current_password = PasswordField(_l("Current password"), validators=[Optional()])
     new_password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8)])
     confirm_password = PasswordField(
