@@ -41,6 +41,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # The hub's phone numbers are Italian unless they say otherwise.
         "DEFAULT_PHONE_REGION": "IT",
         "DEFAULT_VISIT_MINUTES": 45,
+        # Geocoding: Nominatim's public server by default; a self-hosted or commercial one in production.
+        "GEOCODER_URL": "https://nominatim.openstreetmap.org",
+        "GEOCODER_USER_AGENT": "florwork-outreach/0.1",
+        "GEOCODER_EMAIL": None,
+        "GEOCODER_TIMEOUT": 10,
+        "GEOCODER_MIN_DELAY_SECONDS": 1.0,
     }
 
 
