@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
     languages: list[str] = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Commands and background jobs speak the default language.
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return str(current_user.locale)
     chosen = session.get("locale")

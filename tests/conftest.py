@@ -31,6 +31,22 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose requests each start with an empty ``g``, as on a real server.
+
+    The autouse fixture keeps an app context open during a test so the test body can use the
+    database; requests then reuse that context, and per-request caches kept in ``g`` (the logged-in
+    user, the interface language) would leak from one request into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g
+
+        for name in list(vars(g)):
+            delattr(g, name)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     url = _database_url(tmp_path_factory)
@@ -44,6 +60,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SERVER_NAME": "localhost.localdomain",
         }
     )
+    app.test_client_class = FreshGlobalsClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             # A previous run may have left tables behind: start from an empty schema.

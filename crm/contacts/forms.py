@@ -9,27 +9,16 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from crm.contacts.models import PreferredChannel
+from crm.contacts.services import CONTACT_FIELDS
 from crm.forms import PhoneField, StrippedStringField
 from crm.labels import choices
 
 #: The label of the empty choice of an optional select.
 NO_CHOICE = "—"
-
-CONTACT_FIELDS = (
-    "first_name",
-    "last_name",
-    "role",
-    "phone",
-    "mobile",
-    "email",
-    "preferred_channel",
-    "is_primary",
-    "notes",
-)
-
 
 class StrippedTextAreaField(TextAreaField):
     """Multi-line text with surrounding blanks removed; an empty value becomes None."""
@@ -67,7 +56,7 @@ def optional_int(value: Any) -> int | None:
 
 
 def enum_choices(enum_cls: type[enum.Enum], *, blank: bool = False) -> list[tuple[str, Any]]:
-    return ([("", NO_CHOICE)] if blank else []) + choices(enum_cls)
+    return ([SelectChoice("", NO_CHOICE)] if blank else []) + choices(enum_cls)
 
 
 class ContactForm(FlaskForm):

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db_types import UTCDateTime, utcnow
@@ -49,6 +49,17 @@ class Contact(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="contacts")
+
+    __table_args__ = (
+        # At most one primary contact per organization, enforced by the database too.
+        Index(
+            "uq_contact_primary_per_organization",
+            "organization_id",
+            unique=True,
+            sqlite_where=text("is_primary"),
+            postgresql_where=text("is_primary"),
+        ),
+    )
 
     @property
     def full_name(self) -> str:

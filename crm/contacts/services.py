@@ -6,11 +6,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from crm.auth.models import User
-from crm.contacts.forms import CONTACT_FIELDS
 from crm.contacts.models import Contact
 from crm.extensions import db
 from crm.organizations.models import Organization
 from crm.permissions import can_edit_organization
+
+#: What a contact form may change (the form's field names are the model's).
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "role",
+    "phone",
+    "mobile",
+    "email",
+    "preferred_channel",
+    "is_primary",
+    "notes",
+)
 
 
 class ContactError(ValueError):
@@ -33,14 +45,25 @@ def _apply(contact: Contact, data: Mapping[str, Any]) -> None:
     contact.is_primary = bool(contact.is_primary)
 
 
-def _after_change(organization: Organization, contact: Contact | None) -> None:
-    """Keep one primary contact per organization and the organization's search text current."""
+def _release_primary(organization: Organization, data: Mapping[str, Any], keep: Contact | None) -> None:
+    """Before a contact becomes primary, the previous primary stops being so.
+
+    The database allows one primary contact per organization, so the old one is cleared and flushed
+    before the new one is written (a single flush may order the two UPDATEs either way).
+    """
+    if not data.get("is_primary"):
+        return
+    others = [c for c in organization.contacts if c is not keep and c.is_primary]
+    for other in others:
+        other.is_primary = False
+    if others:
+        db.session.flush()
+
+
+def _after_change(organization: Organization) -> None:
+    """Keep the organization's search text current (contacts are part of what it is found by)."""
     from crm.organizations.services import refresh_search_text
 
-    if contact is not None and contact.is_primary:
-        for other in organization.contacts:
-            if other is not contact and other.is_primary:
-                other.is_primary = False
     refresh_search_text(organization)
 
 
@@ -50,10 +73,11 @@ def create_contact(organization: Organization, data: Mapping[str, Any], *, by: U
     :raises ContactPermissionError: if ``by`` may not edit the organization.
     """
     _check_may_edit(organization, by)
+    _release_primary(organization, data, keep=None)
     contact = Contact()
     _apply(contact, data)
     organization.contacts.append(contact)
-    _after_change(organization, contact)
+    _after_change(organization)
     db.session.commit()
     return contact
 
@@ -65,8 +89,9 @@ def update_contact(contact: Contact, data: Mapping[str, Any], *, by: User) -> Co
     """
     organization = contact.organization
     _check_may_edit(organization, by)
+    _release_primary(organization, data, keep=contact)
     _apply(contact, data)
-    _after_change(organization, contact)
+    _after_change(organization)
     db.session.commit()
     return contact
 
@@ -79,6 +104,6 @@ def delete_contact(contact: Contact, *, by: User) -> None:
     organization = contact.organization
     _check_may_edit(organization, by)
     organization.contacts.remove(contact)  # delete-orphan: the row goes with the flush
-    _after_change(organization, None)
+    _after_change(organization)
     db.session.commit()
 

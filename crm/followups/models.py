@@ -59,6 +59,9 @@ class FollowUp(db.Model):
     __table_args__ = (
         # "My follow-ups": open tasks of one person by due date.
         Index("ix_follow_up_assignee_status_due", "assignee_id", "status", "due_date"),
+        # The team board and "everyone's follow-ups" for coordinators.
+        Index("ix_follow_up_status_due", "status", "due_date"),
+        Index("ix_follow_up_interaction_id", "interaction_id"),
     )
 
     def is_overdue(self, today: date) -> bool:

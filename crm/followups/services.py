@@ -204,7 +204,18 @@ def open_follow_ups(assignee_id: int | None, *, due_before: date | None = None) 
     return list(db.session.scalars(query))
 
 
-GROUPS = ("overdue", "today", "this_week", "later")
+def recently_done(assignee_id: int | None, *, limit: int = 10) -> list[FollowUp]:
+    """The last follow-ups one person (None: anyone) completed or cancelled, to reopen a slip."""
+    query = (
+        select(FollowUp)
+        .where(FollowUp.status != FollowUpStatus.OPEN)
+        .options(selectinload(FollowUp.organization), selectinload(FollowUp.assignee))
+        .order_by(FollowUp.updated_at.desc(), FollowUp.id.desc())
+        .limit(limit)
+    )
+    if assignee_id is not None:
+        query = query.where(FollowUp.assignee_id == assignee_id)
+    return list(db.session.scalars(query))
 
 
 @dataclass
@@ -257,9 +268,11 @@ def follow_ups_board(assignee_id: int | None, *, today: date | None = None) -> F
 def assignable_users(by: User, *, include: Iterable[int | None] = ()) -> list[User]:
     """Whom ``by`` may pick as assignee (or as author of an interaction): everyone active for
     coordinators, themselves for operators; ``include`` keeps a current choice that left."""
-    if not by.is_coordinator:
-        return [by]
     wanted = {i for i in include if i is not None}
+    if not by.is_coordinator:
+        others = wanted - {by.id}
+        kept = list(db.session.scalars(select(User).where(User.id.in_(others)))) if others else []
+        return [by, *kept]
     query = select(User).order_by(User.full_name)
     if wanted:
         query = query.where(User.active.is_(True) | User.id.in_(wanted))

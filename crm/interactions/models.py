@@ -74,4 +74,7 @@ class Interaction(db.Model):
         # The timeline reads one organization's interactions newest first.
         Index("ix_interaction_org_occurred", "organization_id", "occurred_at"),
         Index("ix_interaction_user_occurred", "user_id", "occurred_at"),
+        # The activity list across organizations, newest first, optionally by kind.
+        Index("ix_interaction_occurred", "occurred_at"),
+        Index("ix_interaction_kind_occurred", "kind", "occurred_at"),
     )

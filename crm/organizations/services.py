@@ -1,0 +1,411 @@
+"""Organization business logic: create, update (optimistic locking), delete, tags, search.
+
+Services own the transaction: they commit on success and roll back on failure. They never read the
+request; ``by`` is the staff member acting.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from crm.audit.services import acting_as
+from crm.auth.models import User
+from crm.db_types import utcnow
+from crm.extensions import db
+from crm.organizations.models import (
+    GeoPrecision,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    SizeBand,
+    Tag,
+)
+from crm.organizations.search import build_search_text, search_condition
+from crm.reference.ateco import section_of
+from crm.reference.places import comune_by_code, comuni
+
+#: Attributes ``create_organization`` and ``update_organization`` accept (plus ``tags``: names).
+EDITABLE_FIELDS: frozenset[str] = frozenset(
+    {
+        "legal_name",
+        "trade_name",
+        "kind",
+        "status",
+        "owner_id",
+        "vat_number",
+        "tax_code",
+        "ateco_code",
+        "ateco_section",
+        "employees",
+        "law68_subject",
+        "law68_protected_employed",
+        "address",
+        "cap",
+        "comune_code",
+        "latitude",
+        "longitude",
+        "geo_precision",
+        "phone",
+        "phone2",
+        "email",
+        "pec",
+        "website",
+        "opening_hours",
+        "notes",
+    }
+)
+
+_ENUM_FIELDS: dict[str, type[enum.Enum]] = {
+    "kind": OrganizationKind,
+    "status": OrganizationStatus,
+    "geo_precision": GeoPrecision,
+}
+
+
+class OrganizationError(Exception):
+    """Base of this module's errors."""
+
+
+class OrganizationConflictError(OrganizationError):
+    """Someone else saved the organization after the editor loaded it (optimistic locking).
+
+    ``current`` is the organization as it is now in the database, or None if it was deleted.
+    """
+
+    def __init__(self, current: Organization | None) -> None:
+        super().__init__("organization changed since it was loaded")
+        self.current = current
+
+
+class DuplicateVatNumberError(OrganizationError):
+    """The Partita IVA already belongs to ``existing``."""
+
+    def __init__(self, existing: Organization) -> None:
+        super().__init__(f"Partita IVA already used by organization {existing.id}")
+        self.existing = existing
+
+
+class OrganizationPermissionError(OrganizationError):
+    """The acting user may not make this change."""
+
+
+# --- Writes ---------------------------------------------------------------------------------------
+
+
+def create_organization(data: Mapping[str, Any], *, by: User) -> Organization:
+    """Create an organization from validated form data.
+
+    An operator always becomes the owner; a coordinator chooses (``owner_id``, may be None). Without
+    coordinates, the comune's centre is used with precision ``comune``.
+
+    :param data: model attribute → value (see ``EDITABLE_FIELDS``), plus ``tags``: a list of names.
+    :raises DuplicateVatNumberError: when another organization has the same Partita IVA.
+    """
+    org = Organization(created_by_id=by.id, search_text="")
+    values = _clean(data)
+    values["owner_id"] = values.get("owner_id") if by.is_coordinator else by.id
+    values.setdefault("kind", OrganizationKind.COMPANY)
+    values.setdefault("status", OrganizationStatus.PROSPECT)
+    _check_vat_number(values.get("vat_number"), exclude_id=None)
+    with db.session.no_autoflush:
+        _apply(org, values)
+        if "tags" in data:
+            set_tags(org, data["tags"] or [])
+        refresh_search_text(org)
+    db.session.add(org)
+    _commit(org, by)
+    return org
+
+
+def update_organization(
+    org: Organization, data: Mapping[str, Any], *, by: User, expected_version: int
+) -> Organization:
+    """Save changes to ``org``, unless someone else saved it since version ``expected_version``.
+
+    Only the keys present in ``data`` change. ``owner_id`` is ignored unless ``by`` is a coordinator.
+
+    :raises OrganizationPermissionError: when ``by`` may not edit the organization.
+    :raises OrganizationConflictError: when the stored version is not ``expected_version`` (checked
+        before writing, and again by the database through SQLAlchemy's version counter).
+    :raises DuplicateVatNumberError: when another organization has the same Partita IVA.
+    """
+    if not (by.is_coordinator or org.owner_id == by.id):
+        raise OrganizationPermissionError("only the owner or a coordinator may edit")
+    if org.version != expected_version:
+        raise OrganizationConflictError(org)
+    values = _clean(data)
+    if not by.is_coordinator:
+        values.pop("owner_id", None)
+    _check_vat_number(values.get("vat_number"), exclude_id=org.id)
+    try:
+        # No autoflush: a stale row must fail in the one flush below, inside this try.
+        with db.session.no_autoflush:
+            _apply(org, values)
+            if "tags" in data:
+                old_tags = {t.name for t in org.tags}
+                set_tags(org, data["tags"] or [])
+                if {t.name for t in org.tags} != old_tags:
+                    # Tags live in another table: touch the row so the version moves with them.
+                    org.updated_at = utcnow()
+            refresh_search_text(org)
+        _commit(org, by)
+    except StaleDataError:
+        db.session.rollback()
+        raise OrganizationConflictError(db.session.get(Organization, org.id)) from None
+    return org
+
+
+def delete_organization(org: Organization, *, by: User) -> None:
+    """Delete the organization with its contacts; the database cascades interactions and follow-ups.
+
+    :raises OrganizationPermissionError: unless ``by`` is a coordinator or an administrator.
+    """
+    if not by.is_coordinator:
+        raise OrganizationPermissionError("only coordinators may delete organizations")
+    db.session.delete(org)
+    with acting_as(by.id):
+        db.session.commit()
+
+
+def set_tags(org: Organization, names: Iterable[str]) -> None:
+    """Replace the organization's tags; existing tags are reused ignoring case, new ones created.
+
+    Does not commit: the caller's transaction saves the tags with the rest.
+    """
+    wanted: dict[str, str] = {}
+    for raw in names:
+        name = " ".join(str(raw).split())[:60]
+        if name and name.casefold() not in wanted:
+            wanted[name.casefold()] = name
+    if not wanted:
+        org.tags = []
+        return
+    lowered = {n.lower() for n in wanted.values()}
+    existing = db.session.scalars(
+        select(Tag).where(func.lower(Tag.name).in_(lowered) | Tag.name.in_(list(wanted.values())))
+    ).all()
+    by_key = {tag.name.casefold(): tag for tag in existing}
+    with db.session.no_autoflush:
+        tags = [by_key.get(key) or Tag(name=name) for key, name in wanted.items()]
+    org.tags = sorted(tags, key=lambda t: t.name.casefold())
+
+
+def refresh_search_text(org: Organization) -> None:
+    """Recompute the folded text the organization is found by (names, numbers, notes, contacts).
+
+    Call it after changing any of those, contacts included; it does not commit. On an organization with
+    no other pending change, the column is written directly so that adding a contact does not bump the
+    organization's version (which would make someone editing it meet a needless conflict).
+    """
+    text = build_search_text(
+        legal_name=org.legal_name,
+        trade_name=org.trade_name,
+        vat_number=org.vat_number,
+        tax_code=org.tax_code,
+        notes=org.notes,
+        address=org.address,
+        email=org.email,
+        contacts=org.contacts if org.id is not None else [],
+    )
+    if org.search_text == text:
+        return
+    if org.id is None or db.session.is_modified(org, include_collections=False) or org in db.session.new:
+        org.search_text = text
+        return
+    table = Organization.__table__
+    # updated_at set to itself: derived text is not an edit, so the column's onupdate must not fire.
+    db.session.execute(
+        update(table)
+        .where(table.c.id == org.id)
+        .values(search_text=text, updated_at=table.c.updated_at)
+    )
+    set_committed_value(org, "search_text", text)
+
+
+def owner_candidates(include_id: int | None = None) -> list[User]:
+    """Active staff, by name, plus ``include_id`` (a current owner who may have been deactivated)."""
+    condition = User.active.is_(True)
+    if include_id is not None:
+        condition = condition | (User.id == include_id)
+    return list(db.session.scalars(select(User).where(condition).order_by(User.full_name)))
+
+
+def tag_names() -> list[str]:
+    return list(db.session.scalars(select(Tag.name).order_by(func.lower(Tag.name))))
+
+
+# --- Search ---------------------------------------------------------------------------------------
+
+SORT_KEYS: tuple[str, ...] = ("name", "comune", "employees", "status", "last_interaction", "updated")
+#: The direction a column sorts in when first clicked: newest first for dates.
+DEFAULT_DIRECTIONS: dict[str, str] = {"last_interaction": "desc", "updated": "desc"}
+NO_OWNER = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationFilters:
+    """What the organization list shows. ``owner_id=NO_OWNER`` (0) selects organizations nobody owns."""
+
+    q: str | None = None
+    kind: OrganizationKind | None = None
+    comune_code: str | None = None
+    ateco_section: str | None = None
+    status: OrganizationStatus | None = None
+    tag: str | None = None
+    owner_id: int | None = None
+    size_band: SizeBand | None = None
+    sort: str = "name"
+    direction: str = "asc"
+
+
+def search_organizations(filters: OrganizationFilters) -> Select[tuple[Organization]]:
+    """The SELECT for a filtered, sorted list, with owner and tags eager-loaded (no N+1)."""
+    stmt = select(Organization).options(
+        selectinload(Organization.owner), selectinload(Organization.tags)
+    )
+    text_condition = search_condition(Organization.search_text, filters.q)
+    if text_condition is not None:
+        stmt = stmt.where(text_condition)
+    if filters.kind is not None:
+        stmt = stmt.where(Organization.kind == filters.kind)
+    if filters.status is not None:
+        stmt = stmt.where(Organization.status == filters.status)
+    if filters.comune_code:
+        stmt = stmt.where(Organization.comune_code == filters.comune_code)
+    if filters.ateco_section:
+        stmt = stmt.where(Organization.ateco_section == filters.ateco_section)
+    if filters.tag:
+        stmt = stmt.where(Organization.tags.any(func.lower(Tag.name) == filters.tag.lower()))
+    if filters.owner_id == NO_OWNER:
+        stmt = stmt.where(Organization.owner_id.is_(None))
+    elif filters.owner_id is not None:
+        stmt = stmt.where(Organization.owner_id == filters.owner_id)
+    if filters.size_band is not None:
+        low, high = filters.size_band.employee_range
+        stmt = stmt.where(Organization.employees >= low)
+        if high is not None:
+            stmt = stmt.where(Organization.employees <= high)
+    return stmt.order_by(*_ordering(filters.sort, filters.direction))
+
+
+def _ordering(sort: str, direction: str) -> list[Any]:
+    descending = direction == "desc"
+    if sort == "comune":
+        ranks = {c.istat_code: i for i, c in enumerate(comuni())}
+        key: Any = case(ranks, value=Organization.comune_code, else_=len(ranks))
+    elif sort == "employees":
+        key = Organization.employees
+    elif sort == "status":
+        key = case(
+            {s.value: i for i, s in enumerate(OrganizationStatus)}, value=Organization.status
+        )
+    elif sort == "last_interaction":
+        key = Organization.last_interaction_at
+    elif sort == "updated":
+        key = Organization.updated_at
+    else:
+        key = func.lower(Organization.legal_name)
+    primary = key.desc() if descending else key.asc()
+    # Empty values at the end whichever the direction: "no interaction yet" is not the most recent.
+    if sort in ("employees", "last_interaction", "comune"):
+        primary = primary.nulls_last()
+    name = func.lower(Organization.legal_name)
+    return [primary, name, Organization.id]
+
+
+# --- Helpers --------------------------------------------------------------------------------------
+
+
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Known attributes only, blanks as None, enumerations as members."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in EDITABLE_FIELDS:
+            continue
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is not None and key in _ENUM_FIELDS:
+            value = _ENUM_FIELDS[key](value)
+        values[key] = value
+    return values
+
+
+def _apply(org: Organization, values: dict[str, Any]) -> None:
+    """Set the attributes, deriving the ATECO section and the coordinates."""
+    old_point = (org.latitude, org.longitude)
+    for key, value in values.items():
+        setattr(org, key, value)
+    if "ateco_code" in values and org.ateco_code:
+        org.ateco_section = section_of(org.ateco_code) or org.ateco_section
+    if {"latitude", "longitude", "comune_code", "geo_precision"} & values.keys():
+        _place(org, old_point)
+
+
+def _place(org: Organization, old_point: tuple[float | None, float | None]) -> None:
+    """Keep coordinates consistent with the comune.
+
+    Without coordinates, the comune's centre stands in (precision ``comune``) so that the map and the
+    visit planning have something. A point that was a comune's centre follows a change of comune;
+    coordinates typed by hand are ``manual`` unless a better precision was given.
+    """
+    comune = comune_by_code(org.comune_code)
+    if org.latitude is None or org.longitude is None:
+        if comune is not None:
+            org.latitude, org.longitude = comune.latitude, comune.longitude
+            org.geo_precision = GeoPrecision.COMUNE
+        else:
+            org.latitude = org.longitude = None
+            org.geo_precision = None
+        return
+    typed = (org.latitude, org.longitude) != old_point
+    if org.geo_precision is GeoPrecision.COMUNE and not typed and comune is not None:
+        org.latitude, org.longitude = comune.latitude, comune.longitude
+    elif (org.geo_precision in (None, GeoPrecision.COMUNE) and typed) or org.geo_precision is None:
+        org.geo_precision = GeoPrecision.MANUAL
+
+
+def used_comune_centre(org: Organization, data: Mapping[str, Any]) -> bool:
+    """True when the saved coordinates are the comune's centre because none were given."""
+    return (
+        data.get("latitude") is None
+        and org.geo_precision is GeoPrecision.COMUNE
+        and org.comune_code is not None
+    )
+
+
+def _check_vat_number(vat_number: str | None, *, exclude_id: int | None) -> None:
+    if not vat_number:
+        return
+    stmt = select(Organization).where(Organization.vat_number == vat_number)
+    if exclude_id is not None:
+        stmt = stmt.where(Organization.id != exclude_id)
+    with db.session.no_autoflush:
+        existing = db.session.scalars(stmt.limit(1)).first()
+    if existing is not None:
+        raise DuplicateVatNumberError(existing)
+
+
+def _commit(org: Organization, by: User) -> None:
+    """Commit, turning a Partita IVA unique-index race into :class:`DuplicateVatNumberError`."""
+    vat_number = org.vat_number
+    try:
+        with acting_as(by.id):
+            db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if vat_number:
+            existing = db.session.scalars(
+                select(Organization).where(Organization.vat_number == vat_number)
+            ).first()
+            if existing is not None:
+                raise DuplicateVatNumberError(existing) from None
+        raise
