@@ -305,6 +305,8 @@ class OrganizationForm(FlaskForm):
         FIELD_LABELS["kind"],
         validators=[DataRequired()],
         choices=select_choices(enum_choices(OrganizationKind), blank="—"),
+        # Most of the organizations the hub approaches are companies.
+        default=OrganizationKind.COMPANY.value,
     )
     status = SelectField(
         FIELD_LABELS["status"],
