@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from crm.followups.views import bp as followups_bp
     from crm.interactions.views import bp as interactions_bp
     from crm.main.views import bp as main_bp
+    from crm.map.views import bp as map_bp
     from crm.offices.views import bp as offices_bp
     from crm.organizations.views import bp as organizations_bp
     from crm.users.views import bp as users_bp
@@ -101,5 +102,10 @@ def _register_blueprints(app: Flask) -> None:
         followups_bp,
         offices_bp,
         users_bp,
+        map_bp,
     ):
         app.register_blueprint(bp)
+
+    from crm.vendor import register_vendor_assets
+
+    register_vendor_assets(app)

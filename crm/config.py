@@ -47,6 +47,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "GEOCODER_EMAIL": None,
         "GEOCODER_TIMEOUT": 10,
         "GEOCODER_MIN_DELAY_SECONDS": 1.0,
+        # Map tiles: any XYZ tile server; the map still shows its points when tiles cannot load.
+        "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "MAP_TILE_ATTRIBUTION": "&copy; OpenStreetMap contributors",
+        "MAP_MAX_POINTS": 100_000,
     }
 
 

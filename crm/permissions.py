@@ -14,7 +14,9 @@ from crm.auth.models import Role
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Endpoints an anonymous visitor may reach. Everything else is refused before the view runs.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "main.health"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.login", "static", "bootstrap.static", "main.health", "leaflet.static", "markercluster.static"}
+)
 
 
 def role_required(role: Role) -> Callable[[F], F]:

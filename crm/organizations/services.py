@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import ColumnElement, Select, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -267,34 +267,40 @@ class OrganizationFilters:
     direction: str = "asc"
 
 
+def filter_conditions(filters: OrganizationFilters) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a filtered list (shared by the list, the map and the exports)."""
+    conditions: list[ColumnElement[bool]] = []
+    text_condition = search_condition(Organization.search_text, filters.q)
+    if text_condition is not None:
+        conditions.append(text_condition)
+    if filters.kind is not None:
+        conditions.append(Organization.kind == filters.kind)
+    if filters.status is not None:
+        conditions.append(Organization.status == filters.status)
+    if filters.comune_code:
+        conditions.append(Organization.comune_code == filters.comune_code)
+    if filters.ateco_section:
+        conditions.append(Organization.ateco_section == filters.ateco_section)
+    if filters.tag:
+        conditions.append(Organization.tags.any(func.lower(Tag.name) == filters.tag.lower()))
+    if filters.owner_id == NO_OWNER:
+        conditions.append(Organization.owner_id.is_(None))
+    elif filters.owner_id is not None:
+        conditions.append(Organization.owner_id == filters.owner_id)
+    if filters.size_band is not None:
+        low, high = filters.size_band.employee_range
+        conditions.append(Organization.employees >= low)
+        if high is not None:
+            conditions.append(Organization.employees <= high)
+    return conditions
+
+
 def search_organizations(filters: OrganizationFilters) -> Select[tuple[Organization]]:
     """The SELECT for a filtered, sorted list, with owner and tags eager-loaded (no N+1)."""
     stmt = select(Organization).options(
         selectinload(Organization.owner), selectinload(Organization.tags)
     )
-    text_condition = search_condition(Organization.search_text, filters.q)
-    if text_condition is not None:
-        stmt = stmt.where(text_condition)
-    if filters.kind is not None:
-        stmt = stmt.where(Organization.kind == filters.kind)
-    if filters.status is not None:
-        stmt = stmt.where(Organization.status == filters.status)
-    if filters.comune_code:
-        stmt = stmt.where(Organization.comune_code == filters.comune_code)
-    if filters.ateco_section:
-        stmt = stmt.where(Organization.ateco_section == filters.ateco_section)
-    if filters.tag:
-        stmt = stmt.where(Organization.tags.any(func.lower(Tag.name) == filters.tag.lower()))
-    if filters.owner_id == NO_OWNER:
-        stmt = stmt.where(Organization.owner_id.is_(None))
-    elif filters.owner_id is not None:
-        stmt = stmt.where(Organization.owner_id == filters.owner_id)
-    if filters.size_band is not None:
-        low, high = filters.size_band.employee_range
-        stmt = stmt.where(Organization.employees >= low)
-        if high is not None:
-            stmt = stmt.where(Organization.employees <= high)
-    return stmt.order_by(*_ordering(filters.sort, filters.direction))
+    return stmt.where(*filter_conditions(filters)).order_by(*_ordering(filters.sort, filters.direction))
 
 
 def _ordering(sort: str, direction: str) -> list[Any]:

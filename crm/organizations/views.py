@@ -66,15 +66,18 @@ def _locale() -> str:
 # --- List -----------------------------------------------------------------------------------------
 
 
-@bp.route("/")
-def index() -> str:
-    filter_form = OrganizationFilterForm(request.args)
+def parse_list_filters(args: Any) -> tuple[OrganizationFilterForm, OrganizationFilters, list[str]]:
+    """The list's filters from query arguments: the form to redisplay, the filters, the invalid names.
+
+    The map and other views that show "the organizations of the list" use the same parsing.
+    """
+    filter_form = OrganizationFilterForm(args)
     filter_form.set_dynamic_choices(owners=owner_candidates(), tags=tag_names(), locale=_locale())
     values, invalid = filter_form.valid_values()
-    sort = request.args.get("sort", "name")
+    sort = args.get("sort", "name")
     if sort not in SORT_KEYS:
         sort = "name"
-    direction = request.args.get("direction") or DEFAULT_DIRECTIONS.get(sort, "asc")
+    direction = args.get("direction") or DEFAULT_DIRECTIONS.get(sort, "asc")
     if direction not in ("asc", "desc"):
         direction = "asc"
     filters = OrganizationFilters(
@@ -89,6 +92,12 @@ def index() -> str:
         sort=sort,
         direction=direction,
     )
+    return filter_form, filters, invalid
+
+
+@bp.route("/")
+def index() -> str:
+    filter_form, filters, invalid = parse_list_filters(request.args)
     per_page = request.args.get("per_page", current_app.config["ITEMS_PER_PAGE"], type=int)
     pagination = db.paginate(
         search_organizations(filters),
