@@ -1,0 +1,559 @@
+"""OR-Tools backend: the only module that imports ``ortools``.
+
+OR-Tools' Python API moves between releases (the iterated local search used here appeared
+in 9.12), so everything that touches it is confined here; the rest of the library only sees
+:class:`~routing.model.Problem` in and :class:`~routing.solution.Plan` out.
+
+Model
+-----
+* one vehicle per :class:`~routing.model.Shift` (staff member x day), with its own start
+  and end node, working window, travel-mode matrices and lunch break
+  (``SetBreakIntervalsOfVehicle``; service time is the non-interruptible part of a transit);
+* a time dimension whose transit is ``service(i) + travel(i, j)`` and whose cumul is the start
+  of service; multiple windows are ``[first open, last close]`` minus the gaps
+  (``RemoveInterval``); a fixed appointment fixes the cumul;
+* every stop is optional (``AddDisjunction``) with a penalty larger than any achievable
+  saving in travel cost, scaled by ``priority + 1`` - so the solver serves as many stops as
+  possible, prefers high priorities, and never fails on an over-full day;
+* allowed days and required staff become ``SetAllowedVehiclesForIndex``, after removing
+  shifts that cannot reach the stop in time even with no other visit;
+* a visit-count dimension for ``max_visits`` and a load dimension for capacity.
+
+Search
+------
+Iterated local search (``SolveWithIteratedLocalSearch``) with SISR ruin-and-recreate
+(Christiaens & Vanden Berghe) and simulated-annealing acceptance, with a lean set of
+local-search operators (the default set spends ~10x longer per descent on operators that
+rarely pay off on VRPTW), then guided local search from the best ILS solution for the last
+30 % of the time. Measured with ``benchmarks/bench_routing.py``; see ``docs/routing.md``.
+Warm starts (re-planning) use guided local search from the given routes because OR-Tools'
+ILS entry point has no initial-solution argument.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
+
+from routing.matrix import UNREACHABLE, MatrixProvider
+from routing.model import Location, Objective, Problem, Shift, Stop, eligible_shifts
+from routing.solution import (
+    Plan,
+    ProblemMatrices,
+    Route,
+    Unassigned,
+    UnassignedReason,
+    default_provider,
+    route_lateness,
+    schedule_route,
+)
+
+__all__ = ["SolverSettings", "solve"]
+
+log = logging.getLogger(__name__)
+
+#: Local-search operators switched off: LNS-style operators and chain moves that make one
+#: descent ~10x slower inside the ILS loop, where ruin-and-recreate already provides the
+#: large moves. Pickup-and-delivery operators are no-ops here and cost nothing.
+_SLOW_OPERATORS = (
+    "use_lin_kernighan",
+    "use_relocate_expensive_chain",
+    "use_relocate_subtrip",
+    "use_exchange_subtrip",
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
+    "use_shortest_path_swap_active",
+    "use_swap_active_chain",
+    "use_shortest_path_two_opt",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+    "use_make_chain_inactive",
+    # Never improving here: every drop penalty exceeds any travel saving (see build()), so
+    # deactivating a visit on its own can only make the cost worse. Swap-active (one visit
+    # out, another in) and the ILS recreate step still handle priorities.
+    "use_make_inactive",
+)
+
+
+#: First-solution strategies tried by ``first_solution="portfolio"``: the four whose local
+#: optimum is reached in ~0.15 s on 100 stops. None dominates: on the Solomon set the best of
+#: them per instance is 3.9 % above the best known, each alone 6.2-7.3 %.
+PORTFOLIO = (
+    "PARALLEL_CHEAPEST_INSERTION",
+    "SAVINGS",
+    "SEQUENTIAL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+)
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Search settings. Defaults are the ones the benchmark showed best.
+
+    :ivar time_limit: wall-clock limit in seconds.
+    :ivar seed: changes the search trajectory; same input, seed and ``solution_limit`` give
+        the same plan.
+    :ivar solution_limit: stop after this many solutions (deterministic, unlike time);
+        ``None`` means no limit.
+    :ivar strategy: ``"ils"`` (iterated local search, default) or ``"gls"`` (guided local
+        search, used for warm starts).
+    :ivar first_solution: OR-Tools first-solution strategy name, or ``"portfolio"``: try
+        each of :data:`PORTFOLIO` followed by one local-search descent and start the ILS
+        from the strategy whose local optimum is cheapest.
+    :ivar ruin_removed: average number of visits removed per ruin (SISR).
+    :ivar ruin_sequence: maximum length of a removed string (SISR).
+    :ivar gls_lambda: guided local search penalty coefficient.
+    :ivar gls_tail: with ``"ils"``, the fraction of the time spent at the end in guided local
+        search from the best ILS solution (intensification around it).
+    :ivar log_search: let OR-Tools log its search to stderr.
+    """
+
+    time_limit: float = 5.0
+    seed: int = 0
+    solution_limit: int | None = None
+    strategy: Literal["ils", "gls"] = "ils"
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    ruin_removed: int = 10
+    ruin_sequence: int = 10
+    gls_lambda: float = 0.1
+    gls_tail: float = 0.3
+    log_search: bool = False
+
+
+@dataclass
+class _Network:
+    """Nodes of the OR-Tools model and their data (depots first, then stops)."""
+
+    locations: list[Location]
+    stops: list[Stop]
+    n_depots: int
+    starts: list[int]
+    ends: list[int]
+    service: list[int]
+    allowed: list[list[int]]
+    excluded: list[Unassigned] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.locations)
+
+
+def _network(problem: Problem, matrices: ProblemMatrices, seed: int) -> _Network:
+    depot_pos: dict[Location, int] = {}
+    for sh in problem.shifts:
+        for loc in (sh.start, sh.end_location):
+            depot_pos.setdefault(loc, len(depot_pos))
+    locations = list(depot_pos)
+    starts = [depot_pos[sh.start] for sh in problem.shifts]
+    ends = [depot_pos[sh.end_location] for sh in problem.shifts]
+    order = list(range(len(problem.stops)))
+    if seed:
+        # A seed permutes the node order, which is what OR-Tools' heuristics break ties on.
+        order = [int(k) for k in np.random.default_rng(seed).permutation(len(order))]
+    stops: list[Stop] = []
+    allowed: list[list[int]] = []
+    excluded: list[Unassigned] = []
+    for k in order:
+        stop = problem.stops[k]
+        vehicles, why = _feasible_vehicles(problem, stop, matrices)
+        if not vehicles:
+            excluded.append(why)
+            continue
+        stops.append(stop)
+        allowed.append(vehicles)
+    return _Network(
+        locations + [s.location for s in stops],
+        stops,
+        len(locations),
+        starts,
+        ends,
+        [0] * len(locations) + [s.service for s in stops],
+        allowed,
+        excluded,
+    )
+
+
+def _feasible_vehicles(
+    problem: Problem, stop: Stop, matrices: ProblemMatrices
+) -> tuple[list[int], Unassigned]:
+    """Shifts that could serve ``stop`` on its own, and the reason if there is none."""
+    vehicles = []
+    too_small = 0
+    eligible = eligible_shifts(stop, problem.shifts)
+    for v in eligible:
+        sh = problem.shifts[v]
+        if (sh.capacity is not None and stop.demand > sh.capacity) or sh.max_visits == 0:
+            too_small += 1
+            continue
+        if route_lateness(sh, [stop], matrices) == 0:
+            vehicles.append(v)
+    if vehicles:
+        return vehicles, Unassigned(stop.id, UnassignedReason.NO_ROOM)
+    if too_small == len(eligible):
+        return [], Unassigned(
+            stop.id,
+            UnassignedReason.CAPACITY,
+            "demand exceeds the capacity (or visit limit) of every eligible shift",
+        )
+    return [], Unassigned(
+        stop.id,
+        UnassignedReason.UNREACHABLE,
+        "no eligible shift can travel there, visit within a time window and return in time",
+    )
+
+
+def _node_matrix(
+    matrices: ProblemMatrices, shift: Shift, net: _Network, kind: Literal["time", "distance"]
+) -> NDArray[np.int64]:
+    if kind == "time":
+        return matrices.durations(shift.mode, net.locations)
+    return matrices.distances(shift.mode, net.locations)
+
+
+def _search_parameters(settings: SolverSettings, *, warm: bool) -> Any:
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    fs = routing_enums_pb2.FirstSolutionStrategy
+    first = settings.first_solution if settings.first_solution != "portfolio" else PORTFOLIO[0]
+    params.first_solution_strategy = getattr(fs, first)
+    ops = params.local_search_operators
+    for name in _SLOW_OPERATORS:
+        setattr(ops, name, optional_boolean_pb2.BOOL_FALSE)
+    if settings.strategy == "ils" and not warm:
+        params.use_iterated_local_search = True
+        ils = params.iterated_local_search_parameters
+        rr = ils.ruin_recreate_parameters
+        del rr.ruin_strategies[:]
+        sisr = rr.ruin_strategies.add().sisr
+        sisr.max_removed_sequence_size = settings.ruin_sequence
+        sisr.avg_num_removed_visits = settings.ruin_removed
+        sisr.bypass_factor = 0.01
+        rr.recreate_strategy.heuristic = fs.LOCAL_CHEAPEST_INSERTION
+        sa = ils.reference_solution_acceptance_strategy.simulated_annealing
+        sa.cooling_schedule_strategy = 1  # EXPONENTIAL
+        # Temperatures from the average arc cost: no per-instance tuning needed.
+        sa.automatic_temperatures = True
+        ils.best_solution_acceptance_strategy.greedy_descent.SetInParent()
+        ils.improve_perturbed_solution = True
+    else:
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        )
+        params.guided_local_search_lambda_coefficient = settings.gls_lambda
+    params.time_limit.FromMilliseconds(max(1, int(settings.time_limit * 1000)))
+    if settings.solution_limit is not None:
+        params.solution_limit = settings.solution_limit
+    params.log_search = settings.log_search
+    return params
+
+
+def _pick_first_solution(fresh: Callable[[], _OrToolsModel], settings: SolverSettings) -> str:
+    """Strategy of :data:`PORTFOLIO` whose first solution + one descent is cheapest."""
+    best, best_cost = PORTFOLIO[0], None
+    # Each descent gets a slice of the budget so a huge instance cannot eat it all.
+    slice_s = min(1.0, 0.08 * settings.time_limit)
+    for name in PORTFOLIO:
+        trial = replace(settings, first_solution=name, time_limit=slice_s, strategy="gls")
+        params = _search_parameters(trial, warm=False)
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        )
+        solution = fresh().model.SolveWithParameters(params)
+        if solution is None:
+            continue
+        cost = int(solution.ObjectiveValue())
+        if best_cost is None or cost < best_cost:
+            best, best_cost = name, cost
+    log.debug("first solution %s (cost %s)", best, best_cost)
+    return best
+
+
+def solve(
+    problem: Problem,
+    provider: MatrixProvider | None = None,
+    settings: SolverSettings | None = None,
+    *,
+    matrices: ProblemMatrices | None = None,
+    initial_routes: Mapping[str, Sequence[str]] | None = None,
+    reassign_penalty: int = 0,
+    rearc_penalty: int = 0,
+) -> Plan:
+    """Plan the problem.
+
+    Stops that cannot be served are returned in ``Plan.unassigned`` with a reason; the
+    function raises only for invalid input (already rejected when the
+    :class:`~routing.model.Problem` was built) or when the matrix provider fails.
+
+    :param problem: what to plan.
+    :param provider: travel matrices; haversine by default for coordinates.
+    :param settings: search settings.
+    :param matrices: precomputed matrices (skips the provider).
+    :param initial_routes: warm start, ``shift id -> ordered stop ids`` (unknown or
+        infeasible entries are ignored).
+    :param reassign_penalty: cost added when a stop of ``initial_routes`` is served by a
+        different shift (re-planning: move as little as possible).
+    :param rearc_penalty: cost added for every leg that was not in ``initial_routes``.
+    :returns: the plan.
+    :raises routing.matrix.MatrixError: when the provider fails.
+    """
+    config: SolverSettings = settings or SolverSettings()
+    started = time.monotonic()
+    if matrices is None:
+        matrices = ProblemMatrices(problem, provider or default_provider(problem))
+    net = _network(problem, matrices, config.seed)
+    if not net.stops or not problem.shifts:
+        routes = tuple(schedule_route(sh, [], matrices) for sh in problem.shifts)
+        return Plan(routes, tuple(net.excluded), 0, time.monotonic() - started)
+
+    def fresh() -> _OrToolsModel:
+        # OR-Tools closes a model with the parameters of its first solve and the ILS entry
+        # point needs its own, so every search gets its own model (cheap next to a search).
+        runner = _OrToolsModel(problem, matrices, net)
+        runner.build(initial_routes, reassign_penalty, rearc_penalty)
+        return runner
+
+    def left() -> float:
+        # The time limit covers the whole call: model building comes out of the budget.
+        return max(0.05, config.time_limit - (time.monotonic() - started))
+
+    if config.first_solution == "portfolio":
+        best = PORTFOLIO[0]
+        if config.strategy == "ils" and not initial_routes:
+            best = _pick_first_solution(fresh, config)
+        config = replace(config, first_solution=best)
+    orders, cost = fresh().run(replace(config, time_limit=left()), initial_routes)
+    if orders is None and config.strategy == "ils":
+        # Safety net: never come back empty-handed while a plain search could still run.
+        log.warning("iterated local search found nothing; falling back to guided search")
+        fallback = replace(config, strategy="gls", time_limit=max(0.5, left()))
+        orders, cost = fresh().run(fallback, initial_routes)
+    elapsed = time.monotonic() - started
+    if orders is None:
+        unassigned = list(net.excluded) + [
+            Unassigned(s.id, UnassignedReason.NO_SOLUTION, "no solution within the time limit")
+            for s in net.stops
+        ]
+        routes = tuple(schedule_route(sh, [], matrices) for sh in problem.shifts)
+        return Plan(routes, tuple(unassigned), 0, elapsed)
+    routes_out: list[Route] = []
+    served: set[str] = set()
+    for v, sh in enumerate(problem.shifts):
+        stops = [net.stops[k] for k in orders[v]]
+        served.update(s.id for s in stops)
+        routes_out.append(schedule_route(sh, stops, matrices))
+    unassigned = list(net.excluded)
+    for s in net.stops:
+        if s.id not in served:
+            unassigned.append(
+                Unassigned(
+                    s.id,
+                    UnassignedReason.NO_ROOM,
+                    "the shifts are full; left out for higher-priority or cheaper visits",
+                )
+            )
+    return Plan(tuple(routes_out), tuple(unassigned), cost, elapsed)
+
+
+class _OrToolsModel:
+    def __init__(self, problem: Problem, matrices: ProblemMatrices, net: _Network) -> None:
+        self.problem = problem
+        self.matrices = matrices
+        self.net = net
+        shifts = problem.shifts
+        self.manager = pywrapcp.RoutingIndexManager(net.size, len(shifts), net.starts, net.ends)
+        self.model = pywrapcp.RoutingModel(self.manager)
+        self.stop_node = {s.id: net.n_depots + k for k, s in enumerate(net.stops)}
+
+    def _index(self, node: int) -> int:
+        return int(self.manager.NodeToIndex(node))
+
+    def build(
+        self,
+        initial_routes: Mapping[str, Sequence[str]] | None,
+        reassign_penalty: int,
+        rearc_penalty: int,
+    ) -> None:
+        model, net, shifts = self.model, self.net, self.problem.shifts
+        n_stops = len(net.stops)
+        service = np.asarray(net.service, dtype=np.int64)
+        # One transit matrix per travel mode, not per shift: vehicles of the same mode share
+        # an evaluator (and a vehicle class, which the search exploits).
+        time_cb: dict[object, int] = {}
+        cost_mats: dict[object, NDArray[np.int64]] = {}
+        max_arc = 1
+        for sh in shifts:
+            if sh.mode in time_cb:
+                continue
+            dur = _node_matrix(self.matrices, sh, net, "time")
+            transit = dur + service[:, None]
+            time_cb[sh.mode] = model.RegisterTransitMatrix(transit.tolist())
+            costs = (
+                dur
+                if self.problem.objective is Objective.DURATION
+                else _node_matrix(self.matrices, sh, net, "distance")
+            )
+            cost_mats[sh.mode] = costs
+            finite = costs[costs < UNREACHABLE]
+            if finite.size:
+                max_arc = max(max_arc, int(finite.max()))
+        self._cost_callbacks(cost_mats, initial_routes, reassign_penalty, rearc_penalty)
+        horizon = max(sh.window.end for sh in shifts)
+        model.AddDimensionWithVehicleTransits(
+            [time_cb[sh.mode] for sh in shifts], horizon, horizon, False, "time"
+        )
+        tdim = model.GetDimensionOrDie("time")
+        self.time_dim = tdim
+        for v, sh in enumerate(shifts):
+            tdim.CumulVar(model.Start(v)).SetRange(sh.window.start, sh.window.end)
+            tdim.CumulVar(model.End(v)).SetRange(sh.window.start, sh.window.end)
+        # Penalty above any travel saving a drop could bring: a bound on any solution's cost.
+        big = (n_stops + len(shifts) + 1) * max_arc + reassign_penalty * n_stops + 1
+        all_vehicles = list(range(len(shifts)))
+        for k, stop in enumerate(net.stops):
+            index = self._index(net.n_depots + k)
+            cumul = tdim.CumulVar(index)
+            if stop.appointment is not None:
+                cumul.SetRange(stop.appointment, stop.appointment)
+            elif stop.windows:
+                cumul.SetRange(stop.windows[0].start, stop.windows[-1].end)
+                for a, b in zip(stop.windows, stop.windows[1:], strict=False):
+                    cumul.RemoveInterval(a.end + 1, b.start - 1)
+            model.AddDisjunction([index], big * (stop.priority + 1))
+            if net.allowed[k] != all_vehicles:
+                # SetAllowedVehiclesForIndex has a broken binding in OR-Tools 9.15 (absl::Span
+                # argument); restricting the vehicle variable is equivalent (-1 = unperformed).
+                model.VehicleVar(index).SetValues([-1, *net.allowed[k]])
+        self._breaks(shifts)
+        if any(sh.max_visits is not None for sh in shifts):
+            counts = [0] * net.n_depots + [1] * n_stops
+            cb = model.RegisterUnaryTransitVector(counts)
+            caps = [n_stops if sh.max_visits is None else sh.max_visits for sh in shifts]
+            model.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "visits")
+        if any(s.demand for s in net.stops):
+            demand = [0] * net.n_depots + [s.demand for s in net.stops]
+            total = sum(demand)
+            cb = model.RegisterUnaryTransitVector(demand)
+            caps = [total if sh.capacity is None else sh.capacity for sh in shifts]
+            model.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "load")
+
+    def _cost_callbacks(
+        self,
+        cost_mats: Mapping[object, NDArray[np.int64]],
+        initial_routes: Mapping[str, Sequence[str]] | None,
+        reassign_penalty: int,
+        rearc_penalty: int,
+    ) -> None:
+        model, shifts = self.model, self.problem.shifts
+        if not initial_routes or (reassign_penalty == 0 and rearc_penalty == 0):
+            cb = {mode: model.RegisterTransitMatrix(m.tolist()) for mode, m in cost_mats.items()}
+            for v, sh in enumerate(shifts):
+                model.SetArcCostEvaluatorOfVehicle(cb[sh.mode], v)
+            return
+        # Re-planning: per-shift cost matrices that charge for moving a stop to another shift
+        # (on its incoming arc, which every served stop has exactly one of) and for legs that
+        # were not in the accepted plan, so the new plan stays close to the old one.
+        owner: dict[int, int] = {}
+        arcs: dict[int, set[tuple[int, int]]] = {}
+        shift_pos = {sh.id: v for v, sh in enumerate(shifts)}
+        for shift_id, ids in initial_routes.items():
+            pos = shift_pos.get(shift_id)
+            if pos is None:
+                continue
+            inner = [self.stop_node[i] for i in ids if i in self.stop_node]
+            for i in inner:
+                owner[i] = pos
+            nodes = [self.net.starts[pos], *inner, self.net.ends[pos]]
+            arcs[pos] = set(itertools.pairwise(nodes))
+        n = self.net.size
+        for v, sh in enumerate(shifts):
+            m = cost_mats[sh.mode].copy()
+            if reassign_penalty:
+                moved = [j for j, o in owner.items() if o != v]
+                m[:, moved] += reassign_penalty
+            if rearc_penalty:
+                keep = np.zeros((n, n), dtype=bool)
+                for i, j in arcs.get(v, ()):
+                    keep[i, j] = True
+                m += np.where(keep, 0, rearc_penalty).astype(np.int64)
+                np.fill_diagonal(m, 0)
+            model.SetArcCostEvaluatorOfVehicle(model.RegisterTransitMatrix(m.tolist()), v)
+
+    def _breaks(self, shifts: Sequence[Shift]) -> None:
+        if not any(sh.lunch is not None for sh in shifts):
+            return
+        model, solver = self.model, self.model.solver()
+        # The service part of a transit cannot be interrupted by a break; travel can.
+        visit_transit = [0] * model.Size()
+        for index in range(model.Size()):
+            node = self.manager.IndexToNode(index)
+            visit_transit[index] = self.net.service[node]
+        for v, sh in enumerate(shifts):
+            lunch = sh.lunch
+            if lunch is None:
+                continue
+            interval = solver.FixedDurationIntervalVar(
+                lunch.earliest_start,
+                lunch.latest_end - lunch.duration,
+                lunch.duration,
+                False,
+                f"lunch {sh.id}",
+            )
+            self.time_dim.SetBreakIntervalsOfVehicle([interval], v, visit_transit)
+
+    def run(
+        self,
+        settings: SolverSettings,
+        initial_routes: Mapping[str, Sequence[str]] | None,
+    ) -> tuple[list[list[int]] | None, int]:
+        model = self.model
+        warm = bool(initial_routes)
+        params = _search_parameters(settings, warm=warm)
+        solution = None
+        if warm and initial_routes is not None:
+            model.CloseModelWithParameters(params)
+            routes = []
+            for sh in self.problem.shifts:
+                ids = initial_routes.get(sh.id, ())
+                routes.append([self._index(self.stop_node[i]) for i in ids if i in self.stop_node])
+            start = model.ReadAssignmentFromRoutes(routes, True)
+            if start is not None:
+                solution = model.SolveFromAssignmentWithParameters(start, params)
+            if solution is None:
+                log.info("warm start rejected; solving from scratch")
+                solution = model.SolveWithParameters(params)
+        elif settings.strategy == "ils":
+            tail = min(max(settings.gls_tail, 0.0), 0.9)
+            if tail:
+                params.time_limit.FromMilliseconds(
+                    max(1, int(settings.time_limit * (1.0 - tail) * 1000))
+                )
+            solution = model.SolveWithIteratedLocalSearch(params)
+            if solution is not None and tail:
+                gls = _search_parameters(
+                    replace(settings, time_limit=settings.time_limit * tail), warm=True
+                )
+                polished = model.SolveFromAssignmentWithParameters(solution, gls)
+                if polished is not None and polished.ObjectiveValue() <= solution.ObjectiveValue():
+                    solution = polished
+        else:
+            solution = model.SolveWithParameters(params)
+        if solution is None:
+            return None, 0
+        orders: list[list[int]] = []
+        for v in range(len(self.problem.shifts)):
+            index = solution.Value(model.NextVar(model.Start(v)))
+            order = []
+            while not model.IsEnd(index):
+                order.append(int(self.manager.IndexToNode(index)) - self.net.n_depots)
+                index = solution.Value(model.NextVar(index))
+            orders.append(order)
+        return orders, int(solution.ObjectiveValue())
