@@ -84,14 +84,19 @@ def _include_in_migrations(
 
 def _register_blueprints(app: Flask) -> None:
     from crm.auth.views import bp as auth_bp
+    from crm.candidates.views import bp as candidates_bp
     from crm.contacts.views import bp as contacts_bp
+    from crm.duplicates.views import bp as duplicates_bp
     from crm.followups.views import bp as followups_bp
+    from crm.imports.views import bp as imports_bp
     from crm.interactions.views import bp as interactions_bp
     from crm.main.views import bp as main_bp
     from crm.map.views import bp as map_bp
     from crm.offices.views import bp as offices_bp
+    from crm.openings.views import bp as openings_bp
     from crm.organizations.views import bp as organizations_bp
     from crm.users.views import bp as users_bp
+    from crm.visits.views import bp as visits_bp
 
     for bp in (
         main_bp,
@@ -102,7 +107,12 @@ def _register_blueprints(app: Flask) -> None:
         followups_bp,
         offices_bp,
         users_bp,
+        imports_bp,
+        duplicates_bp,
         map_bp,
+        visits_bp,
+        candidates_bp,
+        openings_bp,
     ):
         app.register_blueprint(bp)
 

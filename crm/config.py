@@ -51,13 +51,22 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAP_TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "MAP_TILE_ATTRIBUTION": "&copy; OpenStreetMap contributors",
         "MAP_MAX_POINTS": 100_000,
+        # Visit planning: the solver runs in a child process (OR-Tools holds the GIL while searching).
+        "PLAN_SECONDS": 5,
+        "PLAN_RUN_INLINE": False,
+        "PLAN_WORKERS": 1,
+        "PLAN_MAX_STOPS": 100,
+        "PLAN_STALE_SECONDS": 120,
+        "PLAN_SOLUTION_LIMIT": None,
+        "PLAN_ROUTING_URL": None,
     }
 
 
 def finalize_config(config: dict[str, Any]) -> None:
     """Derive dependent settings and refuse unsafe combinations.
 
-    :raises ConfigurationError: in production with the development secret or a missing database URL.
+    :raises ConfigurationError: in production with the development secret, a missing database URL
+        or no ``CRM_ENCRYPTION_KEY``.
     """
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
     if config["ENV_NAME"] == "production":
@@ -66,6 +75,17 @@ def finalize_config(config: dict[str, Any]) -> None:
                 "CRM_SECRET_KEY must be set to a long random value in production "
                 "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
+        if not config.get("ENCRYPTION_KEY"):
+            raise ConfigurationError(
+                "CRM_ENCRYPTION_KEY must be set in production: it encrypts candidates' identity and "
+                "sensitive notes (flask --app crm candidates generate-key prints a new one)."
+            )
+        from crm.privacy.crypto import EncryptionKeyError, decode_key
+
+        try:
+            decode_key(str(config["ENCRYPTION_KEY"]))
+        except EncryptionKeyError as exc:
+            raise ConfigurationError(f"CRM_ENCRYPTION_KEY is invalid: {exc}.") from None
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
         config.setdefault("PREFERRED_URL_SCHEME", "https")

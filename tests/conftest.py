@@ -58,6 +58,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret",
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "localhost.localdomain",
+            # Plans are solved in the test's own process, with a search bounded by solutions found
+            # rather than seconds, so results do not depend on the machine's load.
+            "PLAN_RUN_INLINE": True,
+            "PLAN_SOLUTION_LIMIT": 60,
         }
     )
     app.test_client_class = FreshGlobalsClient

@@ -18,12 +18,29 @@ def test_production_refuses_the_development_secret(tmp_path):
         )
 
 
-def test_production_with_a_real_secret_uses_secure_cookies(tmp_path):
+def test_production_with_real_secrets_uses_secure_cookies(tmp_path):
     """A production app sends its session cookie over HTTPS only."""
+    from crm.privacy.crypto import generate_key
+
     app = create_app(
-        {"ENV_NAME": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+        {
+            "ENV_NAME": "production",
+            "SECRET_KEY": "s" * 40,
+            "ENCRYPTION_KEY": generate_key(),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("key", [None, "not-a-key"])
+def test_production_refuses_a_missing_or_invalid_encryption_key(tmp_path, key):
+    """Candidates' data cannot be encrypted with no key or a malformed one: start-up is refused."""
+    config = {"ENV_NAME": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    if key:
+        config["ENCRYPTION_KEY"] = key
+    with pytest.raises(ConfigurationError, match="CRM_ENCRYPTION_KEY"):
+        create_app(config)
 
 
 def test_environment_variables_override_defaults(monkeypatch, tmp_path):

@@ -21,6 +21,7 @@ class ChangeAction(enum.StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
+    MERGE = "merge"  # another organization was merged into this one
 
 
 class ChangeLog(db.Model):

@@ -160,6 +160,22 @@ class DemoData:
     contacts: list[dict[str, Any]] = field(default_factory=list)
     interactions: list[dict[str, Any]] = field(default_factory=list)
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
+    # Candidates and openings (crm.demo.candidates). Identities, sensitive notes and assessment notes
+    # are kept in clear apart from the rows: the loader encrypts them into their columns.
+    skills: list[dict[str, Any]] = field(default_factory=list)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    candidate_skills: list[dict[str, Any]] = field(default_factory=list)
+    work_experiences: list[dict[str, Any]] = field(default_factory=list)
+    consents: list[dict[str, Any]] = field(default_factory=list)
+    assessments: list[dict[str, Any]] = field(default_factory=list)
+    openings: list[dict[str, Any]] = field(default_factory=list)
+    opening_skills: list[dict[str, Any]] = field(default_factory=list)
+    pipeline_entries: list[dict[str, Any]] = field(default_factory=list)
+    placements: list[dict[str, Any]] = field(default_factory=list)
+    placement_checks: list[dict[str, Any]] = field(default_factory=list)
+    candidate_identities: dict[int, dict[str, Any]] = field(default_factory=dict)
+    candidate_sensitive: dict[int, dict[str, Any]] = field(default_factory=dict)
+    assessment_notes: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -170,6 +186,11 @@ class DemoData:
             "interactions": len(self.interactions),
             "follow_ups": len(self.follow_ups),
             "tags": len(self.tags),
+            "candidates": len(self.candidates),
+            "assessments": len(self.assessments),
+            "openings": len(self.openings),
+            "pipeline_entries": len(self.pipeline_entries),
+            "placements": len(self.placements),
         }
 
 
@@ -777,6 +798,9 @@ class _Generator:
         serials = iter(rng.sample(range(100_000, 800_000), 2 * scale + 10))
         for org_id, (kind, comune) in enumerate(zip(kinds, places, strict=True), start=1):
             self.organization(org_id, kind, comune, serials)
+        from crm.demo.candidates import add_candidates
+
+        add_candidates(data, operator_ids=OPERATOR_IDS, coordinator_id=COORDINATOR_ID)
         return data
 
     def kinds(self, scale: int) -> list[OrganizationKind]:

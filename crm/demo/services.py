@@ -9,12 +9,21 @@ from sqlalchemy import func, insert, null, select, text
 from werkzeug.security import generate_password_hash
 
 from crm.auth.models import User
+from crm.candidates.models import (
+    Assessment,
+    Candidate,
+    ConsentRecord,
+    Skill,
+    WorkExperience,
+    candidate_skill,
+)
 from crm.contacts.models import Contact
 from crm.demo.generator import DEMO_PASSWORD, DemoData
 from crm.extensions import db
 from crm.followups.models import FollowUp
 from crm.interactions.models import Interaction
 from crm.offices.models import Office
+from crm.openings.models import Opening, OpeningSkill, PipelineEntry, Placement, PlacementCheck
 from crm.organizations.models import Organization, Tag, organization_tag
 
 BATCH_SIZE = 5_000
@@ -29,6 +38,17 @@ _TABLES: tuple[tuple[str, Any], ...] = (
     ("contacts", Contact),
     ("interactions", Interaction),
     ("follow_ups", FollowUp),
+    ("skills", Skill),
+    ("candidates", Candidate),
+    ("candidate_skills", candidate_skill),
+    ("work_experiences", WorkExperience),
+    ("consents", ConsentRecord),
+    ("assessments", Assessment),
+    ("openings", Opening),
+    ("opening_skills", OpeningSkill),
+    ("pipeline_entries", PipelineEntry),
+    ("placements", Placement),
+    ("placement_checks", PlacementCheck),
 )
 
 
@@ -73,6 +93,7 @@ def load_demo_data(
     rows_by_table = {name: getattr(data, name) for name, _ in _TABLES} | {
         "users": users,
         "organizations": organizations,
+        **_encrypted_candidate_rows(data),
     }
     try:
         for name, target in _TABLES:
@@ -90,6 +111,48 @@ def load_demo_data(
         db.session.rollback()
         raise
     return data.counts()
+
+
+def _encrypted_candidate_rows(data: DemoData) -> dict[str, list[dict[str, Any]]]:
+    """Candidates and assessments with their protected data encrypted (seeded, so reproducible)."""
+    from crm.candidates.services import ASSESSMENT_CONTEXT, IDENTITY_CONTEXT, SENSITIVE_CONTEXT
+    from crm.privacy.crypto import encrypt_json, tax_code_digest
+
+    def seed(kind: str, row_id: int) -> bytes:
+        return f"demo-{data.seed}-{kind}-{row_id}".encode()
+
+    candidates = []
+    for row in data.candidates:
+        identity = data.candidate_identities[row["id"]]
+        sensitive = data.candidate_sensitive.get(row["id"])
+        candidates.append(
+            {
+                **row,
+                "identity_encrypted": encrypt_json(
+                    identity, context=IDENTITY_CONTEXT, deterministic=seed("identity", row["id"])
+                ),
+                "sensitive_encrypted": encrypt_json(
+                    sensitive, context=SENSITIVE_CONTEXT, deterministic=seed("sensitive", row["id"])
+                )
+                if sensitive
+                else None,
+                "tax_code_hash": tax_code_digest(identity["tax_code"]),
+            }
+        )
+    assessments = [
+        {
+            **row,
+            "notes_encrypted": encrypt_json(
+                data.assessment_notes[row["id"]],
+                context=ASSESSMENT_CONTEXT,
+                deterministic=seed("notes", row["id"]),
+            )
+            if data.assessment_notes.get(row["id"])
+            else None,
+        }
+        for row in data.assessments
+    ]
+    return {"candidates": candidates, "assessments": assessments}
 
 
 def _reset_sequences() -> None:

@@ -63,6 +63,10 @@ class Interaction(db.Model):
     body: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[InteractionOutcome | None] = mapped_column(enum_column(InteractionOutcome))
     next_step: Mapped[str | None] = mapped_column(String(300))
+    # The visit plan that scheduled this visit (a planned visit accepted from crm.visits).
+    visit_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visit_plan.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

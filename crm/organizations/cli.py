@@ -6,10 +6,16 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from crm.imports.cli import import_command
+
 
 @click.group("organizations", help="Import, geocode and maintain organizations.")
 def organizations_cli() -> None:
     pass
+
+
+# The import command lives with the import feature (crm/imports/cli.py).
+organizations_cli.add_command(import_command)
 
 
 @organizations_cli.command("geocode")

@@ -1,0 +1,1 @@
+"""Candidates: people referred by the social services who are looking for work."""

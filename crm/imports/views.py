@@ -1,0 +1,200 @@
+"""Import pages: upload, preview with the column mapping, result of a run, rejects download.
+
+Only coordinators and administrators import. The uploaded file waits in ``instance/imports`` under a
+random name between the preview and the import, and is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from crm.auth.models import Role
+from crm.extensions import db
+from crm.imports.forms import IMPORT_FIELD_LABELS, UploadForm, mapping_form
+from crm.imports.messages import describe_all, describe_file_error
+from crm.imports.models import ImportRun, RowOutcome
+from crm.imports.parsing import ImportFileError, auto_mapping, read_table
+from crm.imports.services import (
+    InvalidMappingError,
+    MissingNameColumnError,
+    UploadTooLargeError,
+    discard_upload,
+    import_table,
+    pending_upload,
+    recent_runs,
+    rejects_csv,
+    run_rows,
+    save_upload,
+)
+from crm.permissions import role_required
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+PREVIEW_ROWS = 10
+#: Rows of each kind listed on the result page; the rejects file has them all.
+SHOWN_ROWS = 500
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def _folder() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+def _max_bytes() -> int:
+    return int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _too_large_message() -> str:
+    return _("The file is too large: at most %(mb)d MB can be imported at once.", mb=_max_bytes() // 2**20)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def index() -> Any:
+    form = UploadForm()
+    status = 200
+    # Refuse an oversized body before reading it (the multipart overhead is small).
+    if request.method == "POST" and (request.content_length or 0) > _max_bytes() + 2**20:
+        form.file.errors = [_too_large_message()]
+        status = 413
+    elif form.validate_on_submit():
+        storage = form.file.data
+        try:
+            upload = save_upload(
+                storage.stream,
+                storage.filename,
+                folder=_folder(),
+                max_bytes=_max_bytes(),
+                user_id=current_user.id,
+            )
+        except UploadTooLargeError:
+            form.file.errors = [_too_large_message()]
+            status = 413
+        except ImportFileError as exc:
+            form.file.errors = [describe_file_error(exc.code, exc.detail)]
+            status = 400
+        else:
+            try:
+                read_table(upload.path, limit=1)
+            except ImportFileError as exc:
+                discard_upload(upload)
+                form.file.errors = [describe_file_error(exc.code, exc.detail)]
+                status = 400
+            else:
+                return redirect(url_for(".preview", token=upload.token))
+    elif request.method == "POST":
+        status = 400
+    return (
+        render_template(
+            "imports/index.html", form=form, runs=recent_runs(), max_mb=_max_bytes() // 2**20
+        ),
+        status,
+    )
+
+
+@bp.route("/preview/<token>", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def preview(token: str) -> Any:
+    upload = pending_upload(token, folder=_folder(), user_id=current_user.id)
+    if upload is None:
+        flash(_("This upload is no longer available: please upload the file again."), "warning")
+        return redirect(url_for(".index"))
+    sheet = request.values.get("sheet") or None
+    try:
+        table = read_table(upload.path, sheet=sheet, limit=PREVIEW_ROWS)
+    except ImportFileError as exc:
+        if exc.code == "no_sheet":
+            abort(404)
+        discard_upload(upload)
+        flash(describe_file_error(exc.code, exc.detail), "danger")
+        return redirect(url_for(".index"))
+    form = mapping_form(table.headers, auto_mapping(table.headers))
+    if form.validate_on_submit():
+        try:
+            result = import_table(
+                read_table(upload.path, sheet=table.sheet),
+                file_name=upload.file_name,
+                mapping=form.mapping(),
+                user=current_user,
+                source="web",
+                region=current_app.config.get("DEFAULT_PHONE_REGION", "IT"),
+            )
+        except (MissingNameColumnError, InvalidMappingError):  # pragma: no cover - the form checks
+            form.form_errors.append(_("The column mapping is not valid."))
+        except ImportFileError as exc:  # pragma: no cover - it was readable a moment ago
+            discard_upload(upload)
+            flash(describe_file_error(exc.code, exc.detail), "danger")
+            return redirect(url_for(".index"))
+        else:
+            discard_upload(upload)
+            flash(
+                _(
+                    "Import finished: %(imported)d imported, %(updated)d updated, "
+                    "%(duplicates)d possible duplicates, %(rejected)d rejected.",
+                    imported=result.imported,
+                    updated=result.updated,
+                    duplicates=result.duplicates,
+                    rejected=result.rejected,
+                ),
+                "success" if not result.rejected else "warning",
+            )
+            return redirect(url_for(".detail", run_id=result.run_id))
+    return render_template(
+        "imports/preview.html",
+        upload=upload,
+        table=table,
+        form=form,
+        field_labels=IMPORT_FIELD_LABELS,
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/preview/<token>/cancel", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def cancel(token: str) -> Any:
+    upload = pending_upload(token, folder=_folder(), user_id=current_user.id)
+    if upload is not None:
+        discard_upload(upload)
+    flash(_("Import cancelled: the uploaded file was deleted."), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:run_id>")
+@role_required(Role.COORDINATOR)
+def detail(run_id: int) -> str:
+    run = db.get_or_404(ImportRun, run_id)
+    sections = {outcome: run_rows(run, outcome) for outcome in RowOutcome}
+    return render_template(
+        "imports/detail.html",
+        run=run,
+        rejected=sections[RowOutcome.REJECTED],
+        duplicates=sections[RowOutcome.DUPLICATE],
+        warnings=sections[RowOutcome.WARNING],
+        shown=SHOWN_ROWS,
+        describe=describe_all,
+        field_labels=IMPORT_FIELD_LABELS,
+    )
+
+
+@bp.route("/<int:run_id>/rejects.csv")
+@role_required(Role.COORDINATOR)
+def rejects(run_id: int) -> Response:
+    run = db.get_or_404(ImportRun, run_id)
+    body = rejects_csv(
+        run.columns,
+        run_rows(run, RowOutcome.REJECTED),
+        describe=describe_all,
+        delimiter=run.delimiter or ";",
+    )
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="import-{run.id}-rejects.csv"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )

@@ -1,0 +1,1 @@
+"""Openings: jobs found at organizations, matching, pipelines, placements and their follow-ups."""
