@@ -26,20 +26,42 @@ def test_italian_catalog_translates_every_message():
 
 
 def test_italian_catalog_is_in_step_with_the_code():
-    """Every string the templates and code use is in the catalog (run ``make update-messages``)."""
+    """Every string the templates and code use is in the catalog, with its context where it has one
+    (run ``make update-messages``)."""
     from babel.messages.extract import extract_from_dir
 
     root = TRANSLATIONS.parent.parent
     method_map = [("crm/**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "_l": None,
+        "lazy_gettext": None,
+        "ngettext": (1, 2),
+        "pgettext": ((1, "c"), 2),
+        "lazy_pgettext": ((1, "c"), 2),
+    }
     used = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(root), method_map=method_map, keywords=keywords, options_map={}
     ):
-        used.add(message if isinstance(message, str) else message[0])
+        used.add((context, message if isinstance(message, str) else message[0]))
     with (TRANSLATIONS / "it" / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
-    assert sorted(used - known) == []
+        known = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(f) if m.id}
+    assert sorted(used - known, key=str) == []
+
+
+def test_labels_of_equal_values_in_different_enumerations_stay_apart(app):
+    """``FollowUpStatus.OPEN`` and ``OpeningStatus.OPEN`` are both "open": each keeps its own label."""
+    from crm.followups.models import FollowUpStatus
+    from crm.interactions.models import InteractionStatus
+    from crm.labels import LABELS, label
+    from crm.openings.models import OpeningStatus
+
+    assert LABELS[FollowUpStatus.OPEN] is not LABELS[OpeningStatus.OPEN]
+    with app.test_request_context(), force_locale("it"):
+        assert label(FollowUpStatus.OPEN) != label(OpeningStatus.OPEN)
+        assert label(InteractionStatus.CANCELLED) != label(FollowUpStatus.CANCELLED)
 
 
 def test_dates_and_numbers_follow_italian_conventions(app):
