@@ -239,14 +239,19 @@ def test_tags_of_both_are_kept(make_org, coord):
     assert [t.name for t in db.session.get(Organization, a.id).tags] == ["edilizia"]
 
 
-def test_merge_moves_rows_of_every_table_that_points_at_an_organization(app):
-    """Tables other features add (found by their foreign keys) are moved too, not deleted with the other."""
+def test_merge_moves_rows_of_every_table_that_points_at_an_organization(pair, coord):
+    """Rows of tables other features add (found by their foreign keys) move to the survivor: an
+    opening found at the merged-away organization is not deleted with it."""
     from crm.duplicates.services import referencing_columns
+    from crm.openings.models import ContractType, Opening
 
-    names = {(table.name, column.name) for table, column in referencing_columns()}
-    # Handled explicitly by the merge, so not in the generic list.
-    assert ("contact", "organization_id") not in names
-    assert ("interaction", "organization_id") not in names
-    # Every listed column really references organization.id.
-    for table, column in referencing_columns():
-        assert any(fk.column.table.name == "organization" for fk in column.foreign_keys), table.name
+    survivor, other = pair
+    opening = Opening(organization_id=other.id, title="Magazziniere", contract=ContractType.FIXED_TERM)
+    db.session.add(opening)
+    db.session.commit()
+    opening_id = opening.id
+    assert ("opening", "organization_id") in {(t.name, c.name) for t, c in referencing_columns()}
+
+    merge_organizations(survivor, other, {}, by=coord)
+    db.session.expire_all()
+    assert db.session.get(Opening, opening_id).organization_id == survivor.id
