@@ -23,6 +23,7 @@ ISSUE_MESSAGES: dict[str, Any] = {
     "shared_cap": _l("missing comune: CAP %(cap)s belongs to several comuni"),
     "same_as_line": _l("same organization as line %(line)s of this file"),
     "database_error": _l("the database refused the row: %(detail)s"),
+    "organization_gone": _l("the organization chosen for this row no longer exists"),
     # Possible duplicates.
     "possible_duplicate": _l("possible duplicate of “%(name)s” (similarity %(score)s%%)"),
     # Warnings: the row was kept without the value.

@@ -24,6 +24,7 @@ class RowOutcome(enum.StrEnum):
     REJECTED = "rejected"
     DUPLICATE = "duplicate"  # a possible duplicate of an existing organization: not imported
     WARNING = "warning"  # imported or updated, without some values that could not be read
+    RESOLVED = "resolved"  # a possible duplicate that a person later imported or merged
 
 
 class ImportRun(db.Model):

@@ -53,6 +53,7 @@ from crm.imports.parsing import (
     IGNORED_HEADERS,
     Issue,
     ParsedRow,
+    SourceRow,
     Table,
     auto_mapping,
     file_format,
@@ -156,6 +157,8 @@ class ImportResult:
     rows: list[RowResult] = field(default_factory=list)
     run_id: int | None = None
     seconds: float = 0.0
+    #: line → the organization the line created or updated (filled after writing)
+    organization_ids: dict[int, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         """``unchanged 240; imported 0, updated 0, duplicates 0, rejected 14``."""
@@ -249,6 +252,7 @@ class _Matcher:
 
     def __init__(self) -> None:
         self.by_vat: dict[str, _Target] = {}
+        self.by_id: dict[int, _Target] = {}
         self.by_key: dict[tuple[str, str], _Target] = {}
         self.blocks: dict[str, _FuzzyBlock] = defaultdict(_FuzzyBlock)
         self.current: dict[int, dict[str, Any]] = {}
@@ -264,6 +268,7 @@ class _Matcher:
             self.current[row.id] = values
             key = name_key(values["legal_name"] or "")
             target = _Target(row.id, values["legal_name"], key, bool(values["vat_number"]))
+            self.by_id[row.id] = target
             self.register(target, values["vat_number"], values["comune_code"])
         for org_id, tag_name in db.session.execute(
             select(organization_tag.c.organization_id, Tag.name).join(
@@ -356,10 +361,13 @@ def import_table(
     dry_run: bool = False,
     source: str = "cli",
     region: str = "IT",
+    decisions: Mapping[int, int | None] | None = None,
 ) -> ImportResult:
     """Import the rows of ``table``; on a dry run, work everything out and write nothing.
 
     :param mapping: the field of each column (None: ignore it); the automatic one if not given.
+    :param decisions: what a person decided for rows flagged as possible duplicates: line → the
+        id of the organization the row is (update it), or None (it is a new organization).
     :param user: who imports: the author in the change history and of the run (None from a script).
     :raises MissingNameColumnError: when no column is the organization's name.
     :raises InvalidMappingError: when ``mapping`` does not fit the file.
@@ -381,7 +389,7 @@ def import_table(
 
     for row in parse_rows(table, mapping, region=region):
         result.total_rows += 1
-        _classify(row, matcher, result, new_targets, updates)
+        _classify(row, matcher, result, new_targets, updates, decisions or {})
 
     if not dry_run:
         user_id = user.id if user is not None else None
@@ -406,6 +414,10 @@ def import_table(
             _insert_new(new_targets, result, tag_ids, user_id)
             _apply_updates(updates, result, tag_ids)
             _count(result, new_targets, updates)
+            result.organization_ids = {
+                **{t.line: t.org_id for t in new_targets if t.line is not None and t.org_id},
+                **{u.row.line: u.target.org_id for u in updates if u.target.org_id},
+            }
             _record_rows(run, result)
             for name in COUNTS:
                 setattr(run, name, getattr(result, name))
@@ -440,12 +452,19 @@ def _classify(
     result: ImportResult,
     new_targets: list[_Target],
     updates: list[_Update],
+    decisions: Mapping[int, int | None],
 ) -> None:
     """Decide what becomes of one row; nothing is written yet."""
     if row.errors:
         _reject(result, row, row.errors)
         return
     target = matcher.find(row)
+    decided = row.line in decisions
+    if target is None and decided and decisions[row.line] is not None:
+        target = matcher.by_id.get(decisions[row.line])  # type: ignore[arg-type]
+        if target is None:
+            _reject(result, row, [Issue("organization_gone")])
+            return
     if target is not None:
         if target.line is not None:
             _reject(result, row, [Issue("same_as_line", {"line": target.line})])
@@ -460,7 +479,7 @@ def _classify(
                 RowResult(row.line, RowOutcome.WARNING, row.name, row.warnings, target=target)
             )
         return
-    similar = matcher.similar(row)
+    similar = None if decided else matcher.similar(row)
     if similar is not None:
         other, score = similar
         issue = Issue("possible_duplicate", {"name": other.name, "score": round(score)})
@@ -485,6 +504,43 @@ def _classify(
     new_targets.append(target)
     if row.warnings:
         result.rows.append(RowResult(row.line, RowOutcome.WARNING, row.name, row.warnings, target=target))
+
+
+def resolve_duplicate(row: ImportRow, *, same_as: int | None, by: User) -> ImportResult:
+    """Settle a row flagged as a possible duplicate, as a person decided.
+
+    The row is imported again from its stored cells with the run's mapping: as a new organization
+    (``same_as=None``) or as an update of organization ``same_as``. The flagged row then records
+    the decision and the organization it led to.
+
+    :raises ImportServiceError: when the row is not an open possible duplicate.
+    """
+    if row.outcome is not RowOutcome.DUPLICATE or row.cells is None:
+        raise ImportServiceError("only an open possible duplicate can be resolved")
+    run = row.run
+    table = Table(
+        format=run.file_format,
+        headers=list(run.columns),
+        rows=[SourceRow(row.line, list(row.cells))],
+        encoding=run.encoding,
+        delimiter=run.delimiter,
+        sheet=run.sheet_name,
+    )
+    result = import_table(
+        table,
+        file_name=run.file_name,
+        mapping=run.mapping,
+        user=by,
+        source="web",
+        decisions={row.line: same_as},
+    )
+    organization_id = result.organization_ids.get(row.line)
+    if organization_id is not None:
+        row.outcome = RowOutcome.RESOLVED
+        row.organization_id = organization_id
+        run.duplicates = max(0, run.duplicates - 1)
+        db.session.commit()
+    return result
 
 
 def _reject(result: ImportResult, row: ParsedRow, reasons: list[Issue]) -> None:

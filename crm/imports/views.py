@@ -17,9 +17,10 @@ from crm.auth.models import Role
 from crm.extensions import db
 from crm.imports.forms import IMPORT_FIELD_LABELS, UploadForm, mapping_form
 from crm.imports.messages import describe_all, describe_file_error
-from crm.imports.models import ImportRun, RowOutcome
+from crm.imports.models import ImportRow, ImportRun, RowOutcome
 from crm.imports.parsing import ImportFileError, auto_mapping, read_table
 from crm.imports.services import (
+    ImportServiceError,
     InvalidMappingError,
     MissingNameColumnError,
     UploadTooLargeError,
@@ -28,6 +29,7 @@ from crm.imports.services import (
     pending_upload,
     recent_runs,
     rejects_csv,
+    resolve_duplicate,
     run_rows,
     save_upload,
 )
@@ -174,10 +176,42 @@ def detail(run_id: int) -> str:
         rejected=sections[RowOutcome.REJECTED],
         duplicates=sections[RowOutcome.DUPLICATE],
         warnings=sections[RowOutcome.WARNING],
+        resolved=sections[RowOutcome.RESOLVED],
         shown=SHOWN_ROWS,
         describe=describe_all,
         field_labels=IMPORT_FIELD_LABELS,
     )
+
+
+@bp.route("/<int:run_id>/rows/<int:row_id>/resolve", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def resolve(run_id: int, row_id: int) -> Response:
+    """A person settles a possible duplicate: a new organization, or the one it looks like."""
+    row = db.get_or_404(ImportRow, row_id)
+    if row.run_id != run_id:
+        abort(404)
+    decision = request.form.get("decision")
+    if decision not in ("new", "same") or (decision == "same" and row.organization_id is None):
+        abort(400)
+    try:
+        result = resolve_duplicate(
+            row, same_as=row.organization_id if decision == "same" else None, by=current_user
+        )
+    except ImportServiceError:
+        flash(_("This row was already settled."), "info")
+        return redirect(url_for("imports.detail", run_id=run_id, _anchor="duplicates-heading"))
+    if row.outcome is RowOutcome.RESOLVED and row.organization_id is not None:
+        message = (
+            _("Line %(line)s imported as a new organization.", line=row.line)
+            if decision == "new"
+            else _("Line %(line)s added to the existing organization.", line=row.line)
+        )
+        flash(message, "success")
+    else:
+        reasons = [r for r in result.rows if r.line == row.line]
+        detail = describe_all(reasons[0].reasons) if reasons else ""
+        flash(_("Line %(line)s could not be imported: %(reason)s", line=row.line, reason=detail), "danger")
+    return redirect(url_for("imports.detail", run_id=run_id, _anchor="duplicates-heading"))
 
 
 @bp.route("/<int:run_id>/rejects.csv")

@@ -141,3 +141,70 @@ def test_cancel_deletes_the_uploaded_file(client, login, coord, uploads):
     assert client.post(f"/imports/preview/{token}/cancel").status_code == 302
     assert not list(uploads.glob(f"{token}.*"))
     assert _org_count() == 0
+
+
+def _flag_a_duplicate(client, coord):
+    """Import a row whose name is close to an existing organization's in the same comune."""
+    from crm.imports.models import ImportRow, RowOutcome
+    from crm.reference.places import comune_by_name
+
+    existing = Organization(
+        legal_name="Pasticceria Fiorentina Bellini S.r.l.",
+        comune_code=comune_by_name("Firenze").istat_code,
+        search_text="",
+    )
+    db.session.add(existing)
+    db.session.commit()
+    data = csv_bytes(
+        [["Pasticceria Fiorentina Belini", "Firenze", "055 123456"]],
+        header=["Ragione sociale", "Comune", "Telefono"],
+    )
+    preview_url = _upload(client, data).headers["Location"]
+    mapping = {"col_0": "legal_name", "col_1": "comune", "col_2": "phone"}
+    client.post(preview_url, data={**mapping, "do_import": "1"})
+    row = db.session.scalars(select(ImportRow).where(ImportRow.outcome == RowOutcome.DUPLICATE)).one()
+    return existing, row
+
+
+def test_a_possible_duplicate_can_be_imported_as_new(client, login, coord, uploads):
+    """A person decides the flagged row is another organization: it is imported, once."""
+    from crm.imports.models import RowOutcome
+
+    login(coord)
+    existing, row = _flag_a_duplicate(client, coord)
+    assert _org_count() == 1
+    response = client.post(f"/imports/{row.run_id}/rows/{row.id}/resolve", data={"decision": "new"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert _org_count() == 2
+    assert row.outcome is RowOutcome.RESOLVED and row.organization_id != existing.id
+    again = client.post(f"/imports/{row.run_id}/rows/{row.id}/resolve", data={"decision": "new"})
+    assert again.status_code == 302
+    assert _org_count() == 2
+
+
+def test_a_possible_duplicate_can_update_the_organization_it_looks_like(client, login, coord, uploads):
+    """"Same organization": the existing one takes the row's missing values; nothing new is created."""
+    login(coord)
+    existing, row = _flag_a_duplicate(client, coord)
+    client.post(f"/imports/{row.run_id}/rows/{row.id}/resolve", data={"decision": "same"})
+    db.session.expire_all()
+    assert _org_count() == 1
+    assert db.session.get(Organization, existing.id).phone == "+3905512345" + "6"
+    assert row.organization_id == existing.id
+
+
+def test_resolving_refuses_a_bad_decision_and_operators(client, login, coord, op, uploads):
+    """Only "new" or "same" is accepted, and only coordinators decide."""
+    login(coord)
+    _existing, row = _flag_a_duplicate(client, coord)
+
+    def resolve(decision: str, run_id: int = row.run_id) -> int:
+        url = f"/imports/{run_id}/rows/{row.id}/resolve"
+        return client.post(url, data={"decision": decision}).status_code
+
+    assert resolve("x") == 400
+    assert resolve("new", run_id=row.run_id + 1) == 404
+    client.post("/logout")
+    login(op)
+    assert resolve("new") == 403
