@@ -336,7 +336,9 @@ def add_candidates(data: DemoData, *, operator_ids: Sequence[int], coordinator_i
                 }
             )
         # Assessments: the first at referral, then every few months, usually improving.
-        level = [rng.randint(1, 3) for _ in ASSESSMENT_DIMENSIONS]
+        # Most people referred have one or two weak dimensions, few have none or many: about a
+        # quarter start on a preparatory path, the rest ready or ready with support.
+        level = [rng.choices((1, 2, 3, 4), weights=(1, 3, 4, 2))[0] for _ in ASSESSMENT_DIMENSIONS]
         day = referred + timedelta(days=rng.randint(5, 20))
         while day < today:
             scores = dict(zip(ASSESSMENT_DIMENSIONS, level, strict=True))

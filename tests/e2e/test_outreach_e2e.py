@@ -89,4 +89,5 @@ def test_the_organization_list_works_on_a_phone(live_server, phone_page, operato
     toggler = page.locator(".navbar-toggler")
     assert toggler.is_visible()
     toggler.click()
+    page.locator("#mainNav .dropdown-toggle").first.click()
     page.locator("#mainNav a[href='/organizations/']").wait_for(state="visible")
