@@ -71,9 +71,9 @@ def _init_extensions(app: Flask) -> None:
     configure_login(login_manager)
 
 
-#: Indexes that only exist on one database (created by hand in a migration), which autogenerate must
-#: neither drop nor re-create.
-DATABASE_SPECIFIC_INDEXES = frozenset({"ix_organization_search_trgm"})
+#: Indexes created by hand in a migration (database-specific or on an expression), which autogenerate
+#: must neither drop nor re-create.
+DATABASE_SPECIFIC_INDEXES = frozenset({"ix_organization_search_trgm", "ix_organization_name_order"})
 
 
 def _include_in_migrations(
