@@ -3,7 +3,8 @@
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_routing.py [--seconds 10] [--field-seconds 5]
-        [--instances C101,R101,fv30] [--seed 0] [--skip-memory] [--json results.json]
+        [--instances C101,R101,fv30] [--seed 0] [--solution-limit N] [--skip-memory]
+        [--json results.json]
 
 For every instance it prints: feasible (checked again in double precision), vehicles,
 distance, reference, gap to the reference and seconds. References: Solomon instances use the
@@ -11,6 +12,11 @@ distance-only best-known solutions (``solomon/bks_distance_only.csv``), field in
 PyVRP 60 s reference (``field/refs.csv``); read the READMEs for what they measure. The memory
 check solves a synthetic 120-stop, 15-staff Florence day in a child process and reports its
 peak resident memory.
+
+Wall-clock limits make results depend on machine load (the header prints the load average and
+every row the CPU seconds the solve got); ``--solution-limit`` stops each search after a fixed
+number of solutions instead, which repeats exactly run to run and compares settings at equal
+search effort on a busy machine.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -39,11 +46,16 @@ def _refs(path: Path) -> dict[str, float]:
         return {row["instance"]: float(row["distance"]) for row in csv.DictReader(f)}
 
 
-def _run(path: Path, seconds: float, seed: int, ref: float | None) -> dict[str, Any]:
+def _run(
+    path: Path, seconds: float, seed: int, ref: float | None, solution_limit: int | None = None
+) -> dict[str, Any]:
     inst = read_solomon(path)
+    settings = SolverSettings(time_limit=seconds, seed=seed, solution_limit=solution_limit)
     started = time.monotonic()
-    plan = solve(inst.problem, inst.provider, SolverSettings(time_limit=seconds, seed=seed))
+    cpu = time.process_time()
+    plan = solve(inst.problem, inst.provider, settings)
     elapsed = time.monotonic() - started
+    cpu = time.process_time() - cpu
     routes = inst.routes_of(plan)
     problems = inst.violations(routes)
     distance = inst.distance(routes)
@@ -56,6 +68,7 @@ def _run(path: Path, seconds: float, seed: int, ref: float | None) -> dict[str, 
         "reference": ref,
         "gap": None if ref is None else round(100.0 * (distance / ref - 1.0), 2),
         "seconds": round(elapsed, 2),
+        "cpu_seconds": round(cpu, 2),
     }
 
 
@@ -146,6 +159,9 @@ def main() -> int:
     parser.add_argument("--field-seconds", type=float, default=5.0, help="field time limit")
     parser.add_argument("--instances", default="", help="comma-separated names (default all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--solution-limit", type=int, default=None, help="stop after N solutions (equal effort)"
+    )
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
@@ -163,13 +179,16 @@ def main() -> int:
         ),
         ("field", HERE / "field", _refs(HERE / "field" / "refs.csv"), args.field_seconds),
     ]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    limit = "" if args.solution_limit is None else f"  solution limit {args.solution_limit}"
     print(
         f"# {time.strftime('%Y-%m-%d %H:%M')}  python {sys.version.split()[0]}  "
-        f"seed {args.seed}  solomon {args.seconds:g}s  field {args.field_seconds:g}s"
+        f"seed {args.seed}  solomon {args.seconds:g}s  field {args.field_seconds:g}s{limit}  "
+        f"load {load} on {os.cpu_count()} cpus"
     )
     header = (
         f"{'instance':10} {'feasible':8} {'veh':>4} {'distance':>10} {'ref':>10} "
-        f"{'gap%':>6} {'sec':>6}"
+        f"{'gap%':>6} {'sec':>6} {'cpu':>6}"
     )
     results: list[dict[str, Any]] = []
     for group, folder, refs, seconds in groups:
@@ -180,14 +199,15 @@ def main() -> int:
         print(f"\n## {group}\n{header}")
         gaps = []
         for path in files:
-            r = _run(path, seconds, args.seed, refs.get(path.stem))
+            r = _run(path, seconds, args.seed, refs.get(path.stem), args.solution_limit)
             r["group"] = group
             results.append(r)
             gap = "" if r["gap"] is None else f"{r['gap']:6.2f}"
             ref = "" if r["reference"] is None else f"{r['reference']:10.2f}"
             print(
                 f"{r['instance']:10} {'yes' if r['feasible'] else 'NO':8} {r['vehicles']:4d} "
-                f"{r['distance']:10.2f} {ref:>10} {gap:>6} {r['seconds']:6.2f}",
+                f"{r['distance']:10.2f} {ref:>10} {gap:>6} {r['seconds']:6.2f} "
+                f"{r['cpu_seconds']:6.2f}",
                 flush=True,
             )
             if r["gap"] is not None:

@@ -17,12 +17,15 @@ Model
   possible, prefers high priorities, and never fails on an over-full day;
 * allowed days and required staff become ``SetAllowedVehiclesForIndex``, after removing
   shifts that cannot reach the stop in time even with no other visit;
-* a visit-count dimension for ``max_visits`` and a load dimension for capacity.
+* a visit-count dimension for ``max_visits`` and a load dimension for capacity;
+* stop-to-stop arcs that the time windows rule out (earliest start + service + fastest
+  travel after the latest start of the next stop) are removed from the next variables.
 
 Search
 ------
 Iterated local search (``SolveWithIteratedLocalSearch``) with SISR ruin-and-recreate
-(Christiaens & Vanden Berghe) and simulated-annealing acceptance, with a lean set of
+(Christiaens & Vanden Berghe; ruined visits re-inserted in ``recreate_order``) and
+simulated-annealing acceptance, with a lean set of
 local-search operators (the default set spends ~10x longer per descent on operators that
 rarely pay off on VRPTW), then guided local search from the best ILS solution for the last
 30 % of the time. Measured with ``benchmarks/bench_routing.py``; see ``docs/routing.md``.
@@ -115,6 +118,11 @@ class SolverSettings:
     :ivar gls_lambda: guided local search penalty coefficient.
     :ivar gls_tail: with ``"ils"``, the fraction of the time spent at the end in guided local
         search from the best ILS solution (intensification around it).
+    :ivar recreate_order: order in which the ILS re-inserts ruined visits, an OR-Tools
+        ``InsertionSortingProperty`` name without the ``SORTING_PROPERTY_`` prefix, or ``""``
+        for OR-Tools' default (farthest from the depots first).
+    :ivar prune_arcs: remove stop-to-stop arcs that time windows make impossible from the
+        model before the search (exact: only arcs no feasible route can use).
     :ivar log_search: let OR-Tools log its search to stderr.
     """
 
@@ -128,8 +136,7 @@ class SolverSettings:
     gls_lambda: float = 0.1
     gls_tail: float = 0.3
     prune_arcs: bool = True
-    neighbors_ratio: float = 1.0
-    min_neighbors: int = 0
+    recreate_order: str = "HIGHEST_DIMENSION_USAGE"
     log_search: bool = False
 
 
@@ -241,6 +248,12 @@ def _search_parameters(settings: SolverSettings, *, warm: bool) -> Any:
         sisr.avg_num_removed_visits = settings.ruin_removed
         sisr.bypass_factor = 0.01
         rr.recreate_strategy.heuristic = fs.LOCAL_CHEAPEST_INSERTION
+        if settings.recreate_order:
+            lci = rr.recreate_strategy.parameters.local_cheapest_insertion
+            prop = lci.InsertionSortingProperty.Value(
+                "SORTING_PROPERTY_" + settings.recreate_order
+            )
+            lci.insertion_sorting_properties[:] = [prop]
         sa = ils.reference_solution_acceptance_strategy.simulated_annealing
         sa.cooling_schedule_strategy = 1  # EXPONENTIAL
         # Temperatures from the average arc cost: no per-instance tuning needed.
@@ -252,9 +265,6 @@ def _search_parameters(settings: SolverSettings, *, warm: bool) -> Any:
             routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         )
         params.guided_local_search_lambda_coefficient = settings.gls_lambda
-    if settings.neighbors_ratio < 1.0:
-        params.ls_operator_neighbors_ratio = settings.neighbors_ratio
-        params.ls_operator_min_neighbors = settings.min_neighbors
     params.time_limit.FromMilliseconds(max(1, int(settings.time_limit * 1000)))
     if settings.solution_limit is not None:
         params.solution_limit = settings.solution_limit

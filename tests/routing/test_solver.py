@@ -263,3 +263,50 @@ def test_solve_first_solution_portfolio_option(
     plan = solve(city_problem, settings=SolverSettings(time_limit=1.0, first_solution="portfolio"))
     assert_feasible(city_problem, plan)
     assert not plan.unassigned
+
+
+def test_prune_arcs_removes_only_time_infeasible_arcs() -> None:
+    """An arc whose earliest arrival is after the next stop's latest start is removed."""
+    from routing.solution import ProblemMatrices
+    from routing.solver import _network, _OrToolsModel
+
+    dur = np.array([[0, 10 * M, 10 * M], [10 * M, 0, 5 * M], [10 * M, 5 * M, 0]])
+    early = Stop("early", Location(index=1), 30 * M, windows=(TimeWindow(9 * H, 9 * H + 10 * M),))
+    late = Stop("late", Location(index=2), 30 * M, windows=(TimeWindow(11 * H, 12 * H),))
+    shift = Shift("anna", Location(index=0), TimeWindow(8 * H, 18 * H))
+    problem = Problem((early, late), (shift,))
+    matrices = ProblemMatrices(problem, StaticMatrixProvider(dur))
+    net = _network(problem, matrices, 0)
+    runner = _OrToolsModel(problem, matrices, net)
+    runner.build(None, 0, 0)
+    e, la = (runner._index(runner.stop_node[s]) for s in ("early", "late"))
+    assert runner.pruned == 1
+    assert runner.model.NextVar(e).Contains(la)  # early -> late is fine
+    assert not runner.model.NextVar(la).Contains(e)  # late ends at 12:30 > 9:10
+    plan = solve(problem, StaticMatrixProvider(dur), FAST)
+    assert plan.route("anna@0").stop_ids == ["early", "late"]
+
+
+@pytest.mark.parametrize("prune", [True, False])
+def test_prune_arcs_keeps_city_problem_feasible(
+    city_problem: Problem, assert_feasible: Feasible, prune: bool
+) -> None:
+    """Pruning never removes an arc a feasible plan needs: same served set either way."""
+    plan = solve(city_problem, settings=replace(FAST, prune_arcs=prune))
+    assert_feasible(city_problem, plan)
+    assert not plan.unassigned
+
+
+def test_recreate_order_setting_reaches_the_ils_parameters() -> None:
+    """The ILS recreate order is configurable; "" keeps OR-Tools' default order."""
+    from routing.solver import _search_parameters
+
+    def order(settings: SolverSettings) -> list[int]:
+        params = _search_parameters(settings, warm=False)
+        rr = params.iterated_local_search_parameters.ruin_recreate_parameters
+        return list(rr.recreate_strategy.parameters.local_cheapest_insertion.insertion_sorting_properties)
+
+    assert len(order(SolverSettings())) == 1
+    assert order(SolverSettings(recreate_order="")) == []
+    with pytest.raises(ValueError):
+        order(SolverSettings(recreate_order="NO_SUCH_ORDER"))
