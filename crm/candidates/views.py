@@ -597,10 +597,20 @@ def toggle_skill(skill_id: int) -> Response:
 
 @bp.app_template_filter("plabel")
 def _plain_label(value: object) -> str:
-    """The label of an enumeration value given as plain text (the anonymised profile's data)."""
+    """The label of a shift, mode or other candidate value stored as plain text (JSON lists, the
+    anonymised profile's data): the text is looked up in this feature's enumerations."""
+    from crm.candidates.models import CommuteMode, EducationLevel, ReadinessBand, Shift
     from crm.labels import LABELS
 
-    return str(LABELS.get(value, value)) if value is not None else ""  # type: ignore[call-overload]
+    if value is None:
+        return ""
+    for enumeration in (Shift, CommuteMode, EducationLevel, ReadinessBand):
+        try:
+            return str(LABELS.get(enumeration(value), value))
+        except ValueError:
+            continue
+    return str(value)
+
 
 # The navigation shows "Candidates" to operators and coordinators, not to administrators.
 bp.add_app_template_global(can_see_candidates, "can_see_candidates")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -77,3 +78,24 @@ def organization(coordinator: Any) -> Organization:
     db.session.add(org)
     db.session.commit()
     return org
+
+
+@pytest.fixture(autouse=True)
+def _english_interface(app: Any) -> Iterator[None]:
+    """These tests read English messages: outside requests, and for users made here, the
+    interface speaks English (the Italian catalog is checked by tests/test_i18n.py)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture
+def make_user(make_user: Any) -> Any:
+    """The project's ``make_user``, with English as the users' interface language."""
+
+    def _make(*args: Any, **fields: Any) -> Any:
+        fields.setdefault("locale", "en")
+        return make_user(*args, **fields)
+
+    return _make

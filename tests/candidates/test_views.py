@@ -362,3 +362,13 @@ def test_skill_list_is_extended_by_coordinators(client, auth, coordinator, opera
     auth.login(coordinator)
     client.post("/candidates/skills", data={"name": "Saldatura"})
     assert "Saldatura" in client.get("/candidates/skills").get_data(as_text=True)
+
+
+
+def test_detail_shows_shift_names_not_codes(client, auth, operator, make_candidate):
+    """Availability shows the translated shift ("pomeriggio"), never the stored code."""
+    mine = make_candidate(operator, shifts=["afternoon"])
+    auth.login(operator)
+    page = client.get(f"/candidates/{mine.id}").get_data(as_text=True)
+    assert "afternoon" not in page
+    assert "Afternoon" in page or "pomeriggio" in page.lower()

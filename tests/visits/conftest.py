@@ -61,7 +61,7 @@ def make_user(app: Flask) -> Any:
             full_name=fields.pop("full_name", f"{role.value.title()} {counter['n']}"),
             role=role,
             password_hash=generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000"),
-            **fields,
+            **{"locale": "en", **fields},
         )
         db.session.add(user)
         db.session.commit()
@@ -138,3 +138,13 @@ def make_request(office: Office) -> Any:
         )
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _english_interface(app: Any) -> Iterator[None]:
+    """These tests read English messages: outside requests, and for users made here, the
+    interface speaks English (the Italian catalog is checked by tests/test_i18n.py)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
