@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from crm.candidates.views import bp as candidates_bp
     from crm.contacts.views import bp as contacts_bp
     from crm.duplicates.views import bp as duplicates_bp
+    from crm.exports.views import bp as exports_bp
     from crm.followups.views import bp as followups_bp
     from crm.imports.views import bp as imports_bp
     from crm.interactions.views import bp as interactions_bp
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
         visits_bp,
         candidates_bp,
         openings_bp,
+        exports_bp,
     ):
         app.register_blueprint(bp)
 

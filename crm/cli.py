@@ -9,6 +9,7 @@ def register_cli(app: Flask) -> None:
     from crm.candidates.cli import candidates_cli
     from crm.demo.cli import demo_data_command
     from crm.duplicates.cli import duplicates_cli
+    from crm.exports.cli import export_command
     from crm.openings.cli import openings_cli
     from crm.organizations.cli import organizations_cli
     from crm.users.cli import users_cli
@@ -20,4 +21,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(openings_cli)
     app.cli.add_command(organizations_cli)
     app.cli.add_command(users_cli)
+    visits_cli.add_command(export_command)
     app.cli.add_command(visits_cli)

@@ -11,6 +11,7 @@ from crm.candidates.models import (
 )
 from crm.contacts.models import Contact
 from crm.duplicates.models import DuplicateDismissal
+from crm.exports.models import CalendarFeedToken
 from crm.followups.models import FollowUp
 from crm.geocoding.models import GeocodeCacheEntry
 from crm.imports.models import ImportRow, ImportRun
@@ -24,6 +25,7 @@ from crm.visits.models import VisitPlan
 __all__ = [
     "AccessLog",
     "Assessment",
+    "CalendarFeedToken",
     "Candidate",
     "ChangeLog",
     "ConsentRecord",

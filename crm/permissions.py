@@ -15,7 +15,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Endpoints an anonymous visitor may reach. Everything else is refused before the view runs.
 PUBLIC_ENDPOINTS = frozenset(
-    {"auth.login", "static", "bootstrap.static", "main.health", "leaflet.static", "markercluster.static"}
+    {
+        "auth.login",
+        "static",
+        "bootstrap.static",
+        "main.health",
+        "leaflet.static",
+        "markercluster.static",
+        # Calendar apps subscribe without a session: the secret per-user token in the URL is the
+        # credential (stored hashed, revocable); the view answers 404 to any wrong or revoked token.
+        "exports.feed",
+    }
 )
 
 

@@ -19,8 +19,18 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table('calendar_feed_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', crm.db_types.UTCDateTime(), nullable=False),
+    sa.Column('revoked_at', crm.db_types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_calendar_feed_token_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feed_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feed_token_token_hash')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_calendar_feed_token_user_id'))
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table('calendar_feed_token')
