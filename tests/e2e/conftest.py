@@ -74,6 +74,12 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+    # The served app has its own engine and pool: close its connections before the session ends
+    # (an open PostgreSQL connection collected at exit is a ResourceWarning, an error under -W error).
+    from crm.extensions import db
+
+    with served.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
