@@ -177,3 +177,26 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def password() -> str:
     """The password of every account made by ``make_user``."""
     return TEST_PASSWORD
+
+
+@pytest.fixture
+def make_org() -> Any:
+    """Build an organization directly through the model: only the rows a test needs."""
+    from crm.organizations.models import Organization, OrganizationKind, OrganizationStatus
+
+    counter = {"n": 0}
+
+    def _make(owner: Any = None, **fields: Any) -> Any:
+        counter["n"] += 1
+        org = Organization(
+            legal_name=fields.pop("legal_name", f"Azienda Prova {counter['n']} S.r.l."),
+            kind=fields.pop("kind", OrganizationKind.COMPANY),
+            status=fields.pop("status", OrganizationStatus.PROSPECT),
+            owner_id=owner.id if owner is not None else fields.pop("owner_id", None),
+            **fields,
+        )
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return _make

@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from crm.forms import PhoneField, StrippedStringField, validate_tax_code, validate_vat_number
 from crm.labels import choices as enum_choices
 from crm.organizations.models import GeoPrecision, OrganizationKind, OrganizationStatus, SizeBand
+from crm.organizations.services import DATA_FIELDS as ORGANIZATION_DATA_FIELDS
 from crm.reference.ateco import normalise_code, section_choices
 from crm.reference.places import cap_matches_comune, comune_by_code, comune_choices
 
@@ -74,35 +75,8 @@ FIELD_LABELS: dict[str, Any] = {
     "created_by_id": _l("Created by"),
 }
 
-#: The attributes the form edits, in the order the conflict view lists them.
-DATA_FIELDS: tuple[str, ...] = (
-    "legal_name",
-    "trade_name",
-    "kind",
-    "status",
-    "owner_id",
-    "vat_number",
-    "tax_code",
-    "ateco_code",
-    "ateco_section",
-    "employees",
-    "law68_subject",
-    "law68_protected_employed",
-    "address",
-    "cap",
-    "comune_code",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "phone",
-    "phone2",
-    "email",
-    "pec",
-    "website",
-    "opening_hours",
-    "tags",
-    "notes",
-)
+#: The attributes the form edits, in the order the conflict view lists them (the services' list).
+DATA_FIELDS = ORGANIZATION_DATA_FIELDS
 
 MAX_TAG_LENGTH = 60
 

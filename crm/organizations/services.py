@@ -33,36 +33,39 @@ from crm.organizations.search import build_search_text, search_condition
 from crm.reference.ateco import section_of
 from crm.reference.places import comune_by_code, comuni
 
-#: Attributes ``create_organization`` and ``update_organization`` accept (plus ``tags``: names).
-EDITABLE_FIELDS: frozenset[str] = frozenset(
-    {
-        "legal_name",
-        "trade_name",
-        "kind",
-        "status",
-        "owner_id",
-        "vat_number",
-        "tax_code",
-        "ateco_code",
-        "ateco_section",
-        "employees",
-        "law68_subject",
-        "law68_protected_employed",
-        "address",
-        "cap",
-        "comune_code",
-        "latitude",
-        "longitude",
-        "geo_precision",
-        "phone",
-        "phone2",
-        "email",
-        "pec",
-        "website",
-        "opening_hours",
-        "notes",
-    }
+#: The attributes an organization is edited by, in the order screens list them (``tags``: names).
+DATA_FIELDS: tuple[str, ...] = (
+    "legal_name",
+    "trade_name",
+    "kind",
+    "status",
+    "owner_id",
+    "vat_number",
+    "tax_code",
+    "ateco_code",
+    "ateco_section",
+    "employees",
+    "law68_subject",
+    "law68_protected_employed",
+    "address",
+    "cap",
+    "comune_code",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "phone",
+    "phone2",
+    "email",
+    "pec",
+    "website",
+    "opening_hours",
+    "tags",
+    "notes",
 )
+
+#: Attributes ``create_organization`` and ``update_organization`` set directly (tags go through
+#: ``set_tags``).
+EDITABLE_FIELDS: frozenset[str] = frozenset(DATA_FIELDS) - {"tags"}
 
 _ENUM_FIELDS: dict[str, type[enum.Enum]] = {
     "kind": OrganizationKind,
