@@ -448,7 +448,7 @@ NO_OWNER = "none"
 class OrganizationFilterForm(Form):
     """The list's GET filters. A value that is not a valid choice is ignored, never an error page."""
 
-    q = StringField(_l("Search"), render_kw={"type": "search", "placeholder": _l("Name, IVA, contact…")})
+    q = StringField(_l("Search"), render_kw={"type": "search"})
     kind = SelectField(
         FIELD_LABELS["kind"], choices=select_choices(enum_choices(OrganizationKind), blank=_l("All"))
     )
