@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from crm.auth.models import User
@@ -93,9 +94,10 @@ def delete_office(office: Office) -> None:
     staff = db.session.scalar(select(func.count(User.id)).where(User.office_id == office.id)) or 0
     if staff:
         raise OfficeError(
-            _l(
-                "%(n)d users still belong to this office: assign them to another office first.",
-                n=staff,
+            ngettext(
+                "%(num)d user still belongs to this office: assign them to another office first.",
+                "%(num)d users still belong to this office: assign them to another office first.",
+                staff,
             )
         )
     db.session.delete(office)

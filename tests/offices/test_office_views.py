@@ -176,7 +176,7 @@ def test_delete_refused_while_users_belong_to_the_office(client, auth, staff):
     staff(Role.OPERATOR, office_id=office.id)
     auth.login(staff(Role.COORDINATOR))
     response = client.post(f"/offices/{office.id}/delete", follow_redirects=True)
-    assert "still belong to this office" in response.get_data(as_text=True)
+    assert "1 user still belongs to this office" in response.get_data(as_text=True)
     assert db.session.get(Office, office.id) is not None
 
 
