@@ -75,9 +75,9 @@
     .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
     .then(function (data) {
       points = data.points;
-      var text = el.dataset.textLocated.replace("__N__", data.count.toLocaleString("it-IT"));
+      var text = el.dataset.textLocated.replace("__N__", data.count.toLocaleString(document.documentElement.lang || "it"));
       if (data.without_location) {
-        text += " · " + el.dataset.textMissing.replace("__N__", data.without_location.toLocaleString("it-IT"));
+        text += " · " + el.dataset.textMissing.replace("__N__", data.without_location.toLocaleString(document.documentElement.lang || "it"));
       }
       if (data.truncated) { text += " · " + el.dataset.textTruncated; }
       document.getElementById("map-count").textContent = text;
