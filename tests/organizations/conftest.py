@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.security import generate_password_hash
 
 from crm.auth.models import Role, User
 from crm.extensions import db
@@ -33,24 +32,16 @@ def _placeholder_urls(app: Flask) -> Iterator[None]:
     app.url_build_error_handlers.remove(handler)
 
 
-#: A deliberately cheap hash of the test password: scrypt would cost a tenth of a second per user.
-_CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 
 
 @pytest.fixture
-def staff(app: Flask) -> Any:
-    """``staff(Role.X)``: a user whose interface is English, so tests can read the messages."""
-    counter = {"n": 0}
+def staff(make_user: Any) -> Any:
+    """``staff(Role.X)``: the project's ``make_user`` with an English interface, so tests can read
+    the messages."""
 
     def _make(role: Role = Role.OPERATOR, **fields: Any) -> User:
-        counter["n"] += 1
         fields.setdefault("locale", "en")
-        fields.setdefault("email", f"staff{counter['n']}@org-tests.local")
-        fields.setdefault("full_name", f"{role.value.title()} {counter['n']}")
-        user = User(role=role, password_hash=_CHEAP_HASH, **fields)
-        db.session.add(user)
-        db.session.commit()
-        return user
+        return make_user(role, **fields)
 
     return _make
 
