@@ -15,6 +15,7 @@ ISSUE_MESSAGES: dict[str, Any] = {
     "missing_name": _l("missing name"),
     "bad_vat_checksum": _l("bad Partita IVA checksum: %(value)s"),
     "bad_vat": _l("bad Partita IVA (11 digits expected): %(value)s"),
+    "bad_vat_office": _l("bad Partita IVA: digits 8 to 10 are not a tax office code: %(value)s"),
     "bad_tax_code": _l("bad codice fiscale: %(value)s"),
     "bad_employees": _l("employees is not a whole number: %(value)s"),
     "unknown_comune": _l("unknown comune: %(value)s"),

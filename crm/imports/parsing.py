@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from rapidfuzz import fuzz
-from stdnum.exceptions import InvalidChecksum
+from stdnum.exceptions import InvalidChecksum, InvalidComponent
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.it import codicefiscale, iva
 
@@ -432,20 +432,29 @@ def parse_vat_number(text: str) -> str:
     """A Partita IVA as 11 digits. ``IT`` prefixes, blanks and dots are removed; a number a
     spreadsheet shortened by dropping leading zeros gets them back.
 
-    :raises BadValue: ``bad_vat_checksum`` or ``bad_vat`` (not 11 digits).
+    :raises BadValue: ``bad_vat_checksum``, ``bad_vat_office`` (digits 8-10 are no tax office) or
+        ``bad_vat`` (not 11 digits).
     """
     compact = re.sub(r"[\s.\-/]", "", text).upper()
     compact = compact.removeprefix("IT")
-    if compact.isdigit() and 5 <= len(compact) < 11:
+    padded = compact.isdigit() and 5 <= len(compact) < 11
+    if padded:
         # A spreadsheet kept it as a number. A wrongly padded value still has to pass the office
         # code and check digit tests, which few do.
         compact = compact.zfill(11)
     try:
         return str(iva.validate(compact))
-    except InvalidChecksum:
-        raise BadValue(Issue("bad_vat_checksum", {"value": text})) from None
-    except StdnumValidationError:
-        raise BadValue(Issue("bad_vat", {"value": text})) from None
+    except StdnumValidationError as exc:
+        if padded:
+            # What was typed was not 11 digits: say so, not what the padding made of it.
+            code = "bad_vat"
+        elif isinstance(exc, InvalidChecksum):
+            code = "bad_vat_checksum"
+        elif isinstance(exc, InvalidComponent):
+            code = "bad_vat_office"
+        else:
+            code = "bad_vat"
+        raise BadValue(Issue(code, {"value": text})) from None
 
 
 def parse_tax_code(text: str) -> str:

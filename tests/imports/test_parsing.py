@@ -141,6 +141,13 @@ def test_parse_vat_number_tells_a_bad_checksum_from_a_bad_length():
     assert info.value.issue.code == "bad_vat"
 
 
+def test_parse_vat_number_names_a_tax_office_code_that_does_not_exist():
+    """11 digits whose office code (digits 8-10) is no tax office are not called "the wrong length"."""
+    with pytest.raises(BadValue) as info:
+        parse_vat_number("12345678901")
+    assert info.value.issue.code == "bad_vat_office"
+
+
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
