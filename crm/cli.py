@@ -6,20 +6,28 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    from crm.api.cli import tokens_cli
+    from crm.backup.cli import backup_cli
     from crm.candidates.cli import candidates_cli
     from crm.demo.cli import demo_data_command
     from crm.duplicates.cli import duplicates_cli
     from crm.exports.cli import export_command
+    from crm.jobs.cli import jobs_cli
     from crm.openings.cli import openings_cli
     from crm.organizations.cli import organizations_cli
+    from crm.security.cli import security_cli
     from crm.users.cli import users_cli
     from crm.visits.cli import visits_cli
 
+    app.cli.add_command(backup_cli)
     app.cli.add_command(candidates_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(duplicates_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(security_cli)
     app.cli.add_command(openings_cli)
     app.cli.add_command(organizations_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
     visits_cli.add_command(export_command)
     app.cli.add_command(visits_cli)

@@ -31,6 +31,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "LANGUAGES": ["it", "en"],
         # Bootstrap and its icons come from the bootstrap-flask package, never from a CDN.
         "BOOTSTRAP_SERVE_LOCAL": True,
+        # Computed data that is expensive and keyed by a version of its inputs (the map's points):
+        # an in-process cache by default; CRM_CACHE_TYPE=RedisCache and CRM_CACHE_REDIS_URL share it
+        # between workers (Flask-Caching settings).
+        "CACHE_TYPE": "SimpleCache",
+        "CACHE_DEFAULT_TIMEOUT": 600,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,
         "ITEMS_PER_PAGE": 25,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -59,6 +64,28 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PLAN_STALE_SECONDS": 120,
         "PLAN_SOLUTION_LIMIT": None,
         "PLAN_ROUTING_URL": None,
+        # Background jobs: RQ on Redis when REDIS_URL is set, threads of the web process otherwise.
+        "REDIS_URL": None,
+        "JOBS_BACKEND": "auto",
+        "JOBS_QUEUE": "crm",
+        "JOBS_THREADS": 2,
+        "JOBS_TIMEOUT": 6 * 3600,
+        # Log-in protection: attempts per client address (Flask-Limiter syntax), and lock-out of an
+        # account after LOGIN_MAX_FAILURES wrong passwords in a row, for LOGIN_LOCKOUT_MINUTES.
+        # None: on, except when ENV_NAME is "testing" (test servers log in many times a minute).
+        "RATELIMIT_ENABLED": None,
+        "LOGIN_RATE_LIMIT": "10 per minute;100 per hour",
+        "RATELIMIT_STORAGE_URI": None,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT_MINUTES": 15,
+        # Security headers: extra sources for the Content-Security-Policy (the map tile server is
+        # added from MAP_TILE_URL), and HSTS in production.
+        "CSP_EXTRA_IMG_SRC": [],
+        "CSP_EXTRA_CONNECT_SRC": [],
+        "HSTS_SECONDS": 31536000,
+        # Logs: "text" (default) or "json" (one JSON object a line); personal data is redacted in both.
+        "LOG_FORMAT": "text",
+        "LOG_LEVEL": "INFO",
     }
 
 
@@ -69,6 +96,8 @@ def finalize_config(config: dict[str, Any]) -> None:
         or no ``CRM_ENCRYPTION_KEY``.
     """
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
+    if config.get("RATELIMIT_ENABLED") is None:
+        config["RATELIMIT_ENABLED"] = config.get("ENV_NAME") != "testing"
     if config["ENV_NAME"] == "production":
         if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY:
             raise ConfigurationError(

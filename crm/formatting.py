@@ -15,9 +15,15 @@ from crm.reference.ateco import section_title
 from crm.reference.places import comune_name
 
 
-def _date(value: date | datetime | None, fmt: str = "medium") -> str:
-    if value is None:
+def _date(value: date | datetime | str | None, fmt: str = "medium") -> str:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        # Dates kept in JSON (snapshots, job results) come back as ISO strings.
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         return format_datetime(value, fmt)
     return format_date(value, fmt)

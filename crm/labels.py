@@ -12,7 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from crm.auth.models import Role
 from crm.contacts.models import PreferredChannel
 from crm.followups.models import FollowUpStatus
-from crm.interactions.models import InteractionKind, InteractionOutcome, InteractionStatus
+from crm.interactions.models import InteractionKind, InteractionOutcome, InteractionStatus, VisitResult
+from crm.jobs.models import JobStatus
 from crm.organizations.models import GeoPrecision, OrganizationKind, OrganizationStatus, SizeBand
 
 
@@ -56,6 +57,7 @@ LABELS = EnumLabels.from_pairs(
         (Role.ADMIN, _l("Administrator")),
         (Role.COORDINATOR, _l("Coordinator")),
         (Role.OPERATOR, _l("Operator")),
+        (Role.REFERRER, _l("Referrer (social services)")),
         (OrganizationKind.COMPANY, _l("Company")),
         (OrganizationKind.COOP_A, _l("Social cooperative type A")),
         (OrganizationKind.COOP_B, _l("Social cooperative type B")),
@@ -93,9 +95,21 @@ LABELS = EnumLabels.from_pairs(
         (InteractionOutcome.NEUTRAL, _l("Neutral")),
         (InteractionOutcome.NEGATIVE, _l("Negative")),
         (InteractionOutcome.NO_ANSWER, _l("No answer")),
+        (VisitResult.MET, _l("Met, no decision yet")),
+        (VisitResult.INTERESTED, _l("Interested")),
+        (VisitResult.OPENING_FOUND, _l("Opening found")),
+        (VisitResult.AGREEMENT, _l("Agreement reached")),
+        (VisitResult.CALL_BACK, _l("Call back later")),
+        (VisitResult.POSTPONED, _l("Postponed by the company")),
+        (VisitResult.NOT_MET, _l("Not met (nobody available)")),
+        (VisitResult.NOT_INTERESTED, _l("Not interested")),
         (FollowUpStatus.OPEN, lazy_pgettext("follow-up status", "Open")),
         (FollowUpStatus.DONE, lazy_pgettext("follow-up status", "Done")),
         (FollowUpStatus.CANCELLED, lazy_pgettext("follow-up status", "Cancelled")),
+        (JobStatus.QUEUED, lazy_pgettext("job status", "Waiting")),
+        (JobStatus.RUNNING, lazy_pgettext("job status", "Running")),
+        (JobStatus.SUCCEEDED, lazy_pgettext("job status", "Done")),
+        (JobStatus.FAILED, lazy_pgettext("job status", "Failed")),
     ]
 )
 

@@ -20,7 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from crm import create_app
 from crm.auth.models import Role, User
-from crm.extensions import db
+from crm.extensions import cache, db
 
 TEST_PASSWORD = "correct horse battery"
 #: The test password hashed once, cheaply: scrypt per user would cost a tenth of a second each.
@@ -66,6 +66,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             # rather than seconds, so results do not depend on the machine's load.
             "PLAN_RUN_INLINE": True,
             "PLAN_SOLUTION_LIMIT": 60,
+            # Background jobs run in the caller (tests/jobs cover the thread and RQ backends), and
+            # the log-in rate limit is off (tests/security covers it): tests log in many times.
+            "JOBS_BACKEND": "inline",
+            "RATELIMIT_ENABLED": False,
         }
     )
     app.test_client_class = FreshGlobalsClient
@@ -101,6 +105,7 @@ def _clean_database(app: Flask) -> Iterator[None]:
         db.session.rollback()
         db.session.remove()
         _empty_tables()
+        cache.clear()
 
 
 @pytest.fixture

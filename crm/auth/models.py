@@ -19,15 +19,20 @@ if TYPE_CHECKING:
 
 
 class Role(enum.StrEnum):
-    """What a staff member may do. Each role includes the rights of the ones below it."""
+    """What a user may do. Each staff role includes the rights of the ones below it.
 
+    ``REFERRER`` is a social worker outside the hub: rank 0, so ``has_role`` gives it no staff right,
+    and the login wall (:func:`crm.permissions.install_login_wall`) keeps it on its own pages.
+    """
+
+    REFERRER = "referrer"
     OPERATOR = "operator"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
 
     @property
     def rank(self) -> int:
-        return {"operator": 1, "coordinator": 2, "admin": 3}[self.value]
+        return {"referrer": 0, "operator": 1, "coordinator": 2, "admin": 3}[self.value]
 
 
 class User(UserMixin, db.Model):
@@ -47,6 +52,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Wrong passwords in a row; reset by a successful log-in (see crm.security.lockout).
+    failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Log-in refused until then, after too many wrong passwords.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     office: Mapped[Office | None] = relationship()
 
@@ -72,6 +81,10 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def is_referrer(self) -> bool:
+        return self.role is Role.REFERRER
 
     def __str__(self) -> str:
         return self.full_name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from sqlalchemy import func, select
@@ -9,6 +11,8 @@ from sqlalchemy import func, select
 from crm.auth.models import Role, User
 from crm.db_types import utcnow
 from crm.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 class AccountError(ValueError):
@@ -31,10 +35,27 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (never say which of the two was wrong)."""
+    """The active user with these credentials, or None (never say which of the two was wrong).
+
+    Wrong passwords are counted; too many in a row lock the account for a while
+    (:mod:`crm.security.lockout`).
+
+    :raises crm.security.lockout.AccountLockedError: while the account is locked.
+    """
+    from crm.security.lockout import check_not_locked, record_failure, record_success
+
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.active:
         return None
+    check_not_locked(user)
+    if not user.check_password(password):
+        locked = record_failure(user)
+        db.session.commit()
+        if locked:
+            log.warning("user %s locked out after repeated wrong passwords", user.id)
+            check_not_locked(user)
+        return None
+    record_success(user)
     user.last_login_at = utcnow()
     db.session.commit()
     return user

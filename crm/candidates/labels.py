@@ -45,6 +45,7 @@ CANDIDATE_LABELS = EnumLabels.from_pairs(
         (ConsentPurpose.SENSITIVE_DATA, _l("Processing of health data")),
         (ConsentPurpose.SHARING_WITH_EMPLOYERS, _l("Sharing the profile with employers")),
         (ConsentPurpose.SHARING_WITH_SOCIAL_SERVICES, _l("Reporting to the social services")),
+        (ConsentPurpose.PLAN_AGREEMENT, _l("Signed tailored plan")),
         (ReadinessBand.READY, _l("Ready")),
         (ReadinessBand.READY_WITH_SUPPORT, _l("Ready with support")),
         (ReadinessBand.NEEDS_PREPARATION, _l("Needs a preparatory path first")),

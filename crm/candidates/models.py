@@ -65,6 +65,7 @@ class ConsentPurpose(enum.StrEnum):
     SENSITIVE_DATA = "sensitive_data"  # art. 9 GDPR: health, disability
     SHARING_WITH_EMPLOYERS = "sharing_with_employers"  # anonymised profiles, then contacts on hiring
     SHARING_WITH_SOCIAL_SERVICES = "sharing_with_social_services"  # progress reports to the referrer
+    PLAN_AGREEMENT = "plan_agreement"  # the signed tailored plan (crm.partnership)
 
 
 class ReadinessBand(enum.StrEnum):

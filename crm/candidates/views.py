@@ -81,6 +81,7 @@ from crm.openings.services import (
     match_openings,
     record_check,
 )
+from crm.partnership.services import candidate_panel, referred_by_office, referring_office_choices
 from crm.permissions import (
     can_manage_candidate,
     can_see_candidate_identity,
@@ -136,8 +137,9 @@ def index() -> str:
         mine=args.get("mine") == "1",
         skill_id=args.get("skill", type=int),
     )
+    office_id = args.get("office", type=int)
     pagination = db.paginate(
-        candidate_query(filters, by=current_user),
+        referred_by_office(candidate_query(filters, by=current_user), office_id),
         page=max(args.get("page", 1, type=int), 1),
         per_page=current_app.config["ITEMS_PER_PAGE"],
         max_per_page=MAX_PER_PAGE,
@@ -154,6 +156,8 @@ def index() -> str:
         statuses=list(CandidateStatus),
         bands=list(ReadinessBand),
         search_form=SearchForm(),
+        referring_offices=referring_office_choices(),
+        office_id=office_id,
     )
 
 
@@ -291,6 +295,7 @@ def detail(candidate_id: int) -> str:
         experience_form=experience_form,
         check_form=CheckForm(),
         is_coordinator=is_candidate_coordinator(current_user),
+        partnership=candidate_panel(candidate),
     )
 
 

@@ -26,6 +26,7 @@ from stdnum import luhn
 from crm.auth.models import Role
 from crm.contacts.models import PreferredChannel
 from crm.demo import vocabulary as voc
+from crm.demo.partnership import PARTNERSHIP_ACCOUNTS
 from crm.followups.models import FollowUpStatus
 from crm.interactions.models import InteractionKind, InteractionOutcome, InteractionStatus
 from crm.organizations.models import GeoPrecision, OrganizationKind, OrganizationStatus
@@ -53,12 +54,13 @@ class DemoAccount:
     role: Role
 
 
-DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+DEMO_ACCOUNTS: tuple[Any, ...] = (
     DemoAccount(1, "admin@demo.local", "Marta Innocenti", Role.ADMIN),
     DemoAccount(2, "coordinatore@demo.local", "Lorenzo Cecconi", Role.COORDINATOR),
     DemoAccount(3, "operatore1@demo.local", "Sara Bellucci", Role.OPERATOR),
     DemoAccount(4, "operatore2@demo.local", "Matteo Brandini", Role.OPERATOR),
     DemoAccount(5, "operatore3@demo.local", "Chiara Pieralli", Role.OPERATOR),
+    *PARTNERSHIP_ACCOUNTS,  # social workers of two referring offices (crm.demo.partnership)
 )
 OPERATOR_IDS = tuple(a.id for a in DEMO_ACCOUNTS if a.role is Role.OPERATOR)
 COORDINATOR_ID = 2
@@ -176,6 +178,14 @@ class DemoData:
     candidate_identities: dict[int, dict[str, Any]] = field(default_factory=dict)
     candidate_sensitive: dict[int, dict[str, Any]] = field(default_factory=dict)
     assessment_notes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Outcomes (crm.demo.outcomes): income support (amounts in clear apart, encrypted by the loader).
+    benefit_records: list[dict[str, Any]] = field(default_factory=list)
+    benefit_details: dict[int, dict[str, Any]] = field(default_factory=dict)
+    assumption_sets: list[dict[str, Any]] = field(default_factory=list)
+    # The social-services partnership's rows by table (crm.demo.partnership).
+    partnership: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Accepted visit plans of the last weeks and the coming one (crm.demo.visits).
+    visit_plans: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -191,6 +201,7 @@ class DemoData:
             "openings": len(self.openings),
             "pipeline_entries": len(self.pipeline_entries),
             "placements": len(self.placements),
+            "visit_plans": len(self.visit_plans),
         }
 
 
@@ -801,6 +812,18 @@ class _Generator:
         from crm.demo.candidates import add_candidates
 
         add_candidates(data, operator_ids=OPERATOR_IDS, coordinator_id=COORDINATOR_ID)
+        from crm.demo.outcomes import add_outcomes
+
+        add_outcomes(data)
+        from crm.demo.partnership import add_partnership
+
+        add_partnership(data)
+        from crm.demo.field import add_field_logs
+
+        add_field_logs(data)
+        from crm.demo.visits import add_visit_plans
+
+        add_visit_plans(data)
         return data
 
     def kinds(self, scale: int) -> list[OrganizationKind]:

@@ -21,7 +21,7 @@ from crm.extensions import db
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
 @with_appcontext
 def export_command(email: str, day: str, days: int, fmt: str, output: str | None) -> None:
-    """Export planned visits as ics, vcf, gpx, kml or csv."""
+    """Export planned visits as ics, vcf, gpx, kml, csv or pdf (the day sheet)."""
     try:
         first = date.fromisoformat(day)
     except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -17,12 +17,12 @@ from crm.audit.models import ChangeAction, ChangeLog
 from crm.auth.models import User
 from crm.contacts.models import Contact
 from crm.db_types import utcnow
-from crm.exports import writers
+from crm.exports import sheet, writers
 from crm.exports.models import CalendarFeedToken
 from crm.exports.writers import Address, ContactCard, Phone, Stop, Visit
 from crm.extensions import db
 from crm.followups.services import local_timezone, local_today
-from crm.interactions.models import Interaction, InteractionKind, InteractionStatus
+from crm.interactions.models import Interaction, InteractionKind, InteractionOutcome, InteractionStatus
 from crm.organizations.models import Organization
 from crm.phones import display_phone
 from crm.reference.places import comune_by_code
@@ -33,13 +33,29 @@ MAX_EXPORT_DAYS = 92
 FEED_DAYS_BEFORE = 7
 FEED_DAYS_AFTER = 60
 
-FORMATS = ("ics", "vcf", "gpx", "kml", "csv")
+FORMATS = ("ics", "vcf", "gpx", "kml", "csv", "pdf")
 MIMETYPES = {
     "ics": "text/calendar; charset=utf-8",
     "vcf": "text/vcard; charset=utf-8",
     "gpx": "application/gpx+xml",
     "kml": "application/vnd.google-earth.kml+xml",
     "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+#: The kinds of interaction in the day sheet's "last contact" line (Italian, like the other exports).
+KIND_IT = {
+    InteractionKind.CALL: "telefonata",
+    InteractionKind.EMAIL: "e-mail",
+    InteractionKind.VISIT: "visita",
+    InteractionKind.MEETING: "incontro",
+    InteractionKind.NOTE: "nota",
+}
+OUTCOME_IT = {
+    InteractionOutcome.POSITIVE: "positivo",
+    InteractionOutcome.NEUTRAL: "neutro",
+    InteractionOutcome.NEGATIVE: "negativo",
+    InteractionOutcome.NO_ANSWER: "nessuna risposta",
 }
 
 
@@ -156,34 +172,45 @@ def planned_visits(
         )
         .order_by(Interaction.occurred_at, Interaction.id)
     ).all()
+    return visits_of(rows)
+
+
+def visits_of(rows: Sequence[Interaction]) -> list[Visit]:
+    """The writers' :class:`Visit` of loaded visit interactions (organization and contacts loaded)."""
     durations = _durations({i.visit_plan_id for i in rows if i.visit_plan_id})
     sequences = _sequences([i.id for i in rows])
     default = int(current_app.config.get("DEFAULT_VISIT_MINUTES", 45)) * 60
-    visits = []
-    for i in rows:
-        org = i.organization
-        seconds = durations.get((i.visit_plan_id or 0, str(user.id), str(org.id)), default)
-        contact = _visit_contact(i)
-        visits.append(
-            Visit(
-                id=i.id,
-                start=i.occurred_at,
-                end=i.occurred_at + timedelta(seconds=max(seconds, 60)),
-                organization=org.display_name,
-                purpose=i.subject,
-                address=_address(org.address, org.cap, org.comune_code),
-                latitude=org.latitude,
-                longitude=org.longitude,
-                contact=_card(contact, org) if contact is not None else None,
-                phones=_phones((org.phone, "work"), (org.phone2, "work")),
-                notes=i.body or "",
-                url=_organization_url(org.id),
-                cancelled=i.status is InteractionStatus.CANCELLED,
-                sequence=sequences.get(i.id, 0),
-                stamp=i.updated_at,
-            )
+    return [
+        visit_of(
+            i,
+            seconds=durations.get((i.visit_plan_id or 0, str(i.user_id), str(i.organization_id)), default),
+            sequence=sequences.get(i.id, 0),
         )
-    return visits
+        for i in rows
+    ]
+
+
+def visit_of(i: Interaction, *, seconds: int, sequence: int = 0) -> Visit:
+    org = i.organization
+    contact = _visit_contact(i)
+    return Visit(
+        id=i.id,
+        start=i.occurred_at,
+        end=i.occurred_at + timedelta(seconds=max(seconds, 60)),
+        organization=org.display_name,
+        organization_id=org.id,
+        purpose=i.subject,
+        address=_address(org.address, org.cap, org.comune_code),
+        latitude=org.latitude,
+        longitude=org.longitude,
+        contact=_card(contact, org) if contact is not None else None,
+        phones=_phones((org.phone, "work"), (org.phone2, "work")),
+        notes=i.body or "",
+        url=_organization_url(org.id),
+        cancelled=i.status is InteractionStatus.CANCELLED,
+        sequence=sequence,
+        stamp=i.updated_at,
+    )
 
 
 def route_stops(user: User, visits: Sequence[Visit]) -> list[Stop]:
@@ -244,6 +271,10 @@ def export_file(user: User, first: date, days: int, fmt: str) -> ExportFile:
         content = writers.gpx_route(route_stops(user, visits), name=title)
     elif fmt == "kml":
         content = writers.kml_route(route_stops(user, visits), name=title)
+    elif fmt == "pdf":
+        last = last_interactions(sorted({v.organization_id for v in visits}), exclude=[v.id for v in visits])
+        visits = [replace(v, last_contact=last_contact_line(last.get(v.organization_id))) for v in visits]
+        content = sheet.pdf_sheet(visits, person=user.full_name, first=first, days=days, generated=utcnow())
     else:
         content = writers.csv_sheet([v for v in visits if not v.cancelled])
     return ExportFile(content=content, mimetype=MIMETYPES[fmt], filename=f"{name}.{fmt}")
@@ -322,3 +353,67 @@ def feed_calendar(user: User, *, today: date | None = None) -> bytes:
 def can_export_for(viewer: Any, user: User) -> bool:
     """Operators export their own visits; coordinators anyone's."""
     return bool(viewer.is_coordinator or viewer.id == user.id)
+
+
+# --- Day sheet ----------------------------------------------------------------------------------------
+
+
+def last_interactions(
+    organization_ids: Sequence[int], *, exclude: Sequence[int] = ()
+) -> dict[int, Interaction]:
+    """The latest done interaction of each organization (leaving out ``exclude``), in one query."""
+    if not organization_ids:
+        return {}
+    ranked = select(
+        Interaction.id,
+        func.row_number()
+        .over(
+            partition_by=Interaction.organization_id,
+            order_by=(Interaction.occurred_at.desc(), Interaction.id.desc()),
+        )
+        .label("rank"),
+    ).where(
+        Interaction.organization_id.in_(organization_ids),
+        Interaction.status == InteractionStatus.DONE,
+    )
+    if exclude:
+        ranked = ranked.where(Interaction.id.not_in(list(exclude)))
+    sub = ranked.subquery()
+    rows = db.session.scalars(
+        select(Interaction)
+        .join(sub, sub.c.id == Interaction.id)
+        .where(sub.c.rank == 1)
+        .options(selectinload(Interaction.user))
+    )
+    return {i.organization_id: i for i in rows}
+
+
+def last_contact_line(interaction: Interaction | None) -> str:
+    """``12/11/2026, telefonata: Presentazione (positivo) - Anna Rossi`` for the PDF sheet."""
+    if interaction is None:
+        return ""
+    when = interaction.occurred_at.astimezone(local_timezone()).strftime("%d/%m/%Y")
+    text = f"{when}, {KIND_IT.get(interaction.kind, interaction.kind.value)}: {interaction.subject}"
+    if interaction.outcome is not None:
+        text += f" ({OUTCOME_IT.get(interaction.outcome, interaction.outcome.value)})"
+    if interaction.user is not None:
+        text += f" - {interaction.user.full_name}"
+    return text
+
+
+@dataclass(frozen=True)
+class SheetDay:
+    day: date
+    visits: list[Visit]
+
+
+def sheet_days(user: User, first: date, days: int) -> tuple[list[SheetDay], dict[int, Interaction]]:
+    """The printable sheet: every day of the range (empty ones too) with its planned visits, and the
+    organizations' last done interaction before them."""
+    visits = planned_visits(user, first, days, include_cancelled=False)
+    tz = local_timezone()
+    by_day: dict[date, list[Visit]] = {first + timedelta(days=n): [] for n in range(days)}
+    for v in visits:
+        by_day.setdefault(v.start.astimezone(tz).date(), []).append(v)
+    last = last_interactions(sorted({v.organization_id for v in visits}), exclude=[v.id for v in visits])
+    return [SheetDay(day, vs) for day, vs in sorted(by_day.items())], last

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from crm.security.spreadsheets import neutralise_row
+
 LOCAL_TZ = "Europe/Rome"
 
 #: Google Maps URLs accept an origin, a destination and at most 9 waypoints per link.
@@ -84,6 +86,9 @@ class Visit:
     cancelled: bool = False
     sequence: int = 0
     stamp: datetime | None = None
+    #: the organization's latest done interaction before this visit, in one line (the day sheet)
+    last_contact: str = ""
+    organization_id: int = 0
 
     @property
     def summary(self) -> str:
@@ -343,16 +348,18 @@ def csv_sheet(visits: Sequence[Visit], *, tz: str = LOCAL_TZ) -> bytes:
         start = v.start.astimezone(zone)
         phones = [p.display for p in (v.contact.phones if v.contact else ())] + [p.display for p in v.phones]
         writer.writerow(
-            (
-                start.strftime("%d/%m/%Y"),
-                start.strftime("%H:%M"),
-                v.organization,
-                v.address.street,
-                v.address.comune,
-                v.contact.full_name if v.contact else "",
-                ", ".join(phones),
-                v.purpose,
-                "annullata" if v.cancelled else "pianificata",
+            neutralise_row(  # CSV injection: names and notes typed by users may start with "="
+                (
+                    start.strftime("%d/%m/%Y"),
+                    start.strftime("%H:%M"),
+                    v.organization,
+                    v.address.street,
+                    v.address.comune,
+                    v.contact.full_name if v.contact else "",
+                    ", ".join(phones),
+                    v.purpose,
+                    "annullata" if v.cancelled else "pianificata",
+                )
             )
         )
     return ("\ufeff" + buffer.getvalue()).encode()

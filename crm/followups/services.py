@@ -12,7 +12,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from crm.auth.models import User
+from crm.auth.models import Role, User
 from crm.contacts.models import Contact
 from crm.db_types import utcnow
 from crm.extensions import db
@@ -62,6 +62,8 @@ def check_assignee(assignee_id: int | None, *, by: User, current: int | None = N
     assignee = db.session.get(User, assignee_id)
     if assignee is None or (not assignee.active and assignee_id != current):
         raise FollowUpError(f"no active user {assignee_id}")
+    if assignee.role is Role.REFERRER:
+        raise FollowUpError(f"user {assignee_id} is not hub staff")
     return assignee
 
 
@@ -273,7 +275,8 @@ def assignable_users(by: User, *, include: Iterable[int | None] = ()) -> list[Us
         others = wanted - {by.id}
         kept = list(db.session.scalars(select(User).where(User.id.in_(others)))) if others else []
         return [by, *kept]
-    query = select(User).order_by(User.full_name)
+    # Referrers (social workers outside the hub) have no follow-ups board: never an assignee.
+    query = select(User).where(User.role != Role.REFERRER).order_by(User.full_name)
     if wanted:
         query = query.where(User.active.is_(True) | User.id.in_(wanted))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +29,7 @@ from crm.followups.services import (
     update_follow_up,
 )
 from crm.organizations.models import Organization
-from crm.permissions import can_edit_follow_up
+from crm.permissions import can_edit_follow_up, can_see_candidates
 
 bp = Blueprint("followups", __name__, url_prefix="/follow-ups")
 
@@ -86,8 +87,22 @@ def index() -> str:
     form.assignee.data = str(assignee_id) if assignee_id is not None else EVERYONE
     board = follow_ups_board(assignee_id)
     done = recently_done(assignee_id)
+    # Plan actions and reviews (crm.partnership) live with their plan; they are listed here, not copied.
+    from crm.partnership.services import PLAN_ITEMS_AHEAD_DAYS, plan_items_due
+
+    # Their links open candidates' plans: only for the roles that work with candidates (not admins).
+    plan_items = (
+        plan_items_due(assignee_id, until=board.today + timedelta(days=PLAN_ITEMS_AHEAD_DAYS))
+        if can_see_candidates(current_user)
+        else []
+    )
     return render_template(
-        "followups/index.html", board=board, done=done, form=form, whose=whose
+        "followups/index.html",
+        board=board,
+        done=done,
+        form=form,
+        whose=whose,
+        plan_items=plan_items,
     )
 
 

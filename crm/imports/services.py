@@ -67,6 +67,7 @@ from crm.organizations.models import Organization, OrganizationStatus, Tag, orga
 from crm.organizations.search import build_search_text
 from crm.organizations.services import refresh_search_text
 from crm.reference.places import fold
+from crm.security.spreadsheets import neutralise_row
 
 #: Names at least this similar (0-100, token order ignored) in one comune are possible duplicates.
 DUPLICATE_THRESHOLD = 90.0
@@ -362,13 +363,17 @@ def import_table(
     source: str = "cli",
     region: str = "IT",
     decisions: Mapping[int, int | None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import the rows of ``table``; on a dry run, work everything out and write nothing.
+
+    Everything is written in one transaction at the end: an interruption leaves nothing behind.
 
     :param mapping: the field of each column (None: ignore it); the automatic one if not given.
     :param decisions: what a person decided for rows flagged as possible duplicates: line → the
         id of the organization the row is (update it), or None (it is a new organization).
     :param user: who imports: the author in the change history and of the run (None from a script).
+    :param progress: called as ``progress(rows_read, rows_in_table)`` while rows are checked.
     :raises MissingNameColumnError: when no column is the organization's name.
     :raises InvalidMappingError: when ``mapping`` does not fit the file.
     """
@@ -387,9 +392,12 @@ def import_table(
     new_targets: list[_Target] = []
     updates: list[_Update] = []
 
+    total = len(table.rows)
     for row in parse_rows(table, mapping, region=region):
         result.total_rows += 1
         _classify(row, matcher, result, new_targets, updates, decisions or {})
+        if progress is not None and result.total_rows % 200 == 0:
+            progress(result.total_rows, total)
 
     if not dry_run:
         user_id = user.id if user is not None else None
@@ -901,7 +909,8 @@ def rejects_csv(
     for row in rows:
         cells = list(row.cells or [])
         cells += [""] * (len(columns) - len(cells))
-        writer.writerow([cells[i] for i in keep] + [row.line, describe(row.reasons)])
+        # The rejected cells come from someone else's file: keep a formula in them inert.
+        writer.writerow([*neutralise_row([cells[i] for i in keep]), row.line, describe(row.reasons)])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -16,23 +16,24 @@ from flask_login import current_user
 from crm.auth.models import Role
 from crm.extensions import db
 from crm.imports.forms import IMPORT_FIELD_LABELS, UploadForm, mapping_form
+from crm.imports.jobs import finished_message
 from crm.imports.messages import describe_all, describe_file_error
 from crm.imports.models import ImportRow, ImportRun, RowOutcome
 from crm.imports.parsing import ImportFileError, auto_mapping, read_table
 from crm.imports.services import (
     ImportServiceError,
-    InvalidMappingError,
-    MissingNameColumnError,
     UploadTooLargeError,
     discard_upload,
-    import_table,
     pending_upload,
     recent_runs,
     rejects_csv,
     resolve_duplicate,
     run_rows,
+    safe_display_name,
     save_upload,
 )
+from crm.jobs.models import JobStatus
+from crm.jobs.services import submit_job
 from crm.permissions import role_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -117,35 +118,27 @@ def preview(token: str) -> Any:
         return redirect(url_for(".index"))
     form = mapping_form(table.headers, auto_mapping(table.headers))
     if form.validate_on_submit():
-        try:
-            result = import_table(
-                read_table(upload.path, sheet=table.sheet),
-                file_name=upload.file_name,
-                mapping=form.mapping(),
-                user=current_user,
-                source="web",
-                region=current_app.config.get("DEFAULT_PHONE_REGION", "IT"),
-            )
-        except (MissingNameColumnError, InvalidMappingError):  # pragma: no cover - the form checks
-            form.form_errors.append(_("The column mapping is not valid."))
-        except ImportFileError as exc:  # pragma: no cover - it was readable a moment ago
-            discard_upload(upload)
-            flash(describe_file_error(exc.code, exc.detail), "danger")
+        # Large files take a while: the import runs as a background job with a progress page (with
+        # the inline backend, or a fast worker, it is already over and the run is shown at once).
+        job = submit_job(
+            "imports.organizations",
+            params={
+                "token": upload.token,
+                "mapping": form.mapping(),
+                "sheet": table.sheet,
+                "region": current_app.config.get("DEFAULT_PHONE_REGION", "IT"),
+            },
+            user=current_user,
+            title=safe_display_name(upload.file_name),
+        )
+        if not job.finished:
+            return redirect(url_for("jobs.detail", job_id=job.id))
+        if job.status is JobStatus.FAILED:
+            flash(job.error or _("The import failed."), "danger")
             return redirect(url_for(".index"))
-        else:
-            discard_upload(upload)
-            flash(
-                _(
-                    "Import finished: %(imported)d imported, %(updated)d updated, "
-                    "%(duplicates)d possible duplicates, %(rejected)d rejected.",
-                    imported=result.imported,
-                    updated=result.updated,
-                    duplicates=result.duplicates,
-                    rejected=result.rejected,
-                ),
-                "success" if not result.rejected else "warning",
-            )
-            return redirect(url_for(".detail", run_id=result.run_id))
+        counts = job.result or {}
+        flash(finished_message(counts), "success" if not counts.get("rejected") else "warning")
+        return redirect(job.result_url or url_for(".detail", run_id=counts.get("run_id")))
     return render_template(
         "imports/preview.html",
         upload=upload,

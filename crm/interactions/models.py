@@ -42,6 +42,20 @@ class InteractionOutcome(enum.StrEnum):
     NO_ANSWER = "no_answer"
 
 
+class VisitResult(enum.StrEnum):
+    """What happened at a visit, logged from the field (``crm.field``). Finer than the outcome, which
+    the field service sets from it (``crm.field.services.OUTCOME_OF``) for the outreach ranking."""
+
+    MET = "met"  # met the contact, no decision yet
+    INTERESTED = "interested"  # interest in hiring or in a partnership
+    OPENING_FOUND = "opening_found"
+    AGREEMENT = "agreement"  # an agreement (convention, internship, placement) was reached
+    CALL_BACK = "call_back"  # asked to be contacted again later
+    POSTPONED = "postponed"  # the company moved the visit to another day
+    NOT_MET = "not_met"  # nobody available, closed, wrong address
+    NOT_INTERESTED = "not_interested"
+
+
 class Interaction(db.Model):
     __tablename__ = "interaction"
     __audited__ = True
@@ -67,6 +81,10 @@ class Interaction(db.Model):
     visit_plan_id: Mapped[int | None] = mapped_column(
         ForeignKey("visit_plan.id", ondelete="SET NULL"), index=True
     )
+    # A visit logged from the field (crm.field): when the operator arrived and left, and the result.
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    visit_result: Mapped[VisitResult | None] = mapped_column(enum_column(VisitResult))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

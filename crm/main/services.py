@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from crm.auth.models import User
+from crm.auth.models import Role, User
 from crm.extensions import db
 from crm.followups.models import FollowUp, FollowUpStatus
 from crm.followups.services import local_now, open_follow_ups
@@ -62,7 +62,7 @@ def team_workload(today: date) -> list[TeamRow]:
     rows = db.session.execute(
         select(User, func.coalesce(counts.c.open, 0), func.coalesce(counts.c.overdue, 0))
         .outerjoin(counts, counts.c.assignee_id == User.id)
-        .where(User.active.is_(True))
+        .where(User.active.is_(True), User.role != Role.REFERRER)
         .order_by(func.coalesce(counts.c.overdue, 0).desc(), User.full_name)
     )
     return [TeamRow(user=user, open=int(n), overdue=int(late)) for user, n, late in rows]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 
 from crm.extensions import db
-from crm.organizations.models import Organization
+from crm.organizations.models import Organization, organization_tag
 from crm.organizations.services import OrganizationFilters, filter_conditions
 
 
@@ -28,34 +28,45 @@ def map_points(filters: OrganizationFilters, *, limit: int) -> MapPoints:
     """
     conditions = filter_conditions(filters)
     located = Organization.latitude.is_not(None) & Organization.longitude.is_not(None)
+    # Plain values read through the connection: at 50,000 rows the ORM's
+    # row processing and the enum conversions cost ten times the query itself.
     rows_query = (
         select(
             Organization.id,
             Organization.latitude,
             Organization.longitude,
-            Organization.kind,
-            Organization.status,
+            type_coerce(Organization.kind, String),
+            type_coerce(Organization.status, String),
             func.coalesce(Organization.trade_name, Organization.legal_name),
-            Organization.geo_precision,
+            type_coerce(Organization.geo_precision, String),
         )
         .where(located, *conditions)
         .order_by(Organization.id)
         .limit(limit + 1)
     )
-    rows = db.session.execute(rows_query).all()
+    rows = db.session.connection().execute(rows_query).all()
     without_location = (
         db.session.scalar(select(func.count(Organization.id)).where(~located, *conditions)) or 0
     )
+    # Six decimals are ~10 cm: enough for a pin, and a third less to send than full floats.
     points = [
-        [
-            row[0],
-            round(row[1], 6),
-            round(row[2], 6),
-            row[3].value,
-            row[4].value,
-            row[5],
-            row[6].value if row[6] is not None else None,
-        ]
-        for row in rows[:limit]
+        [id_, round(lat, 6), round(lon, 6), kind, status, name, precision]
+        for id_, lat, lon, kind, status, name, precision in rows[:limit]
     ]
     return MapPoints(points=points, without_location=without_location, truncated=len(rows) > limit)
+
+
+def organizations_version() -> str:
+    """A token that changes whenever organizations are added, deleted or edited.
+
+    Index-only aggregates (a few milliseconds at 50,000 rows). Edits through the application
+    bump ``updated_at``; bulk paths that bypass it (merges, imports) also change the count or the
+    highest id. Cached map data is keyed by it, so a stale map can only outlive a change that
+    touches none of them, and the cache's timeout (one minute) bounds even that.
+    """
+    count, highest, updated = db.session.execute(
+        select(func.count(Organization.id), func.max(Organization.id), func.max(Organization.updated_at))
+    ).one()
+    # Tagging alone writes only the association table, not the organization row.
+    tagged = db.session.scalar(select(func.count()).select_from(organization_tag))
+    return f"{count}-{highest}-{updated.isoformat() if updated else ''}-{tagged}"

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from crm.imports.cli import import_command
+from crm.ranking.cli import rank_command
 
 
 @click.group("organizations", help="Import, geocode and maintain organizations.")
@@ -16,6 +17,8 @@ def organizations_cli() -> None:
 
 # The import command lives with the import feature (crm/imports/cli.py).
 organizations_cli.add_command(import_command)
+# The ranking command lives with the ranking feature (crm/ranking/cli.py).
+organizations_cli.add_command(rank_command)
 
 
 @organizations_cli.command("geocode")

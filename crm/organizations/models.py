@@ -166,6 +166,11 @@ class Organization(db.Model):
     __table_args__ = (
         Index("ix_organization_legal_name", "legal_name"),
         Index("ix_organization_status_comune", "status", "comune_code"),
+        # The duplicate hint on every organization page looks rows up by phone number; without
+        # these (and the lower(email)/lower(pec) expression indexes of the migration) it scans
+        # the whole table.
+        Index("ix_organization_phone", "phone"),
+        Index("ix_organization_phone2", "phone2"),
     )
 
     @property

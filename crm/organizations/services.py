@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.audit.services import acting_as
-from crm.auth.models import User
+from crm.auth.models import Role, User
 from crm.db_types import utcnow
 from crm.extensions import db
 from crm.organizations.models import (
@@ -235,8 +235,11 @@ def refresh_search_text(org: Organization) -> None:
 
 
 def owner_candidates(include_id: int | None = None) -> list[User]:
-    """Active staff, by name, plus ``include_id`` (a current owner who may have been deactivated)."""
-    condition = User.active.is_(True)
+    """Active staff, by name, plus ``include_id`` (a current owner who may have been deactivated).
+
+    Referrers (social workers outside the hub) never own organizations.
+    """
+    condition = User.active.is_(True) & (User.role != Role.REFERRER)
     if include_id is not None:
         condition = condition | (User.id == include_id)
     return list(db.session.scalars(select(User).where(condition).order_by(User.full_name)))
@@ -273,7 +276,11 @@ class OrganizationFilters:
 def filter_conditions(filters: OrganizationFilters) -> list[ColumnElement[bool]]:
     """The WHERE conditions of a filtered list (shared by the list, the map and the exports)."""
     conditions: list[ColumnElement[bool]] = []
-    text_condition = search_condition(Organization.search_text, filters.q)
+    text_condition = search_condition(
+        Organization.search_text,
+        filters.q,
+        trigram_index_of=Organization.id if db.engine.dialect.name == "sqlite" else None,
+    )
     if text_condition is not None:
         conditions.append(text_condition)
     if filters.kind is not None:

@@ -31,6 +31,7 @@ from crm.candidates.services import (
 from crm.db_types import utcnow
 from crm.extensions import db
 from crm.openings.models import PipelineEntry
+from crm.partnership.gdpr import partnership_export
 from crm.permissions import can_see_candidate_identity, is_candidate_coordinator
 from crm.privacy.access import entries_for, log_access
 from crm.privacy.crypto import decrypt_json
@@ -147,6 +148,9 @@ def export_candidate(
             }
             for e in entries
         ],
+        # Referral, tailored plan with its versions, case notes, notifications (crm/partnership):
+        # top-level sections, so the PDF shows each under its own heading.
+        **partnership_export(candidate),
         # Who accessed the data and to whom anonymised profiles went (art. 15(1)(c)).
         "accesses": [
             {

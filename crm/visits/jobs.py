@@ -1,9 +1,12 @@
-"""Where planning jobs run: a tiny interface so a later issue can swap in RQ/Redis.
+"""Where planning jobs run.
 
-:class:`PlanRunner` has one method, ``submit(plan_id)``. Two implementations:
+:class:`PlanRunner` has one method, ``submit(plan_id)``. Three implementations:
 
 * :class:`InlineRunner` solves in the caller's thread (tests, ``PLAN_RUN_INLINE=True``);
-* :class:`BackgroundRunner` (default) owns a ``ThreadPoolExecutor`` of ``PLAN_WORKERS``
+* :class:`QueueRunner` when the app's background jobs go to RQ (``CRM_REDIS_URL`` set, see
+  :mod:`crm.jobs`): the plan becomes a ``visits.plan`` job, solved by a ``flask jobs worker``
+  process (a separate process already: OR-Tools holding its GIL slows no web request);
+* :class:`BackgroundRunner` (otherwise) owns a ``ThreadPoolExecutor`` of ``PLAN_WORKERS``
   threads that do the job's bookkeeping (the ``visit_plan`` row) in their own app context and
   hand the solving to warm child processes (:mod:`crm.visits.solve_worker`, one JSON line per
   job over stdin/stdout). OR-Tools keeps Python's GIL while it searches (measured: a request thread
@@ -69,7 +72,8 @@ class SolverProcess:
     def __init__(self) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
-        self.proc = subprocess.Popen(  # noqa: S603 - our own script, no shell, no user input in argv
+        # Our own script, no shell, no user input in argv.
+        self.proc = subprocess.Popen(  # noqa: S603  # nosec B603
             [sys.executable, str(WORKER_SCRIPT)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -184,11 +188,57 @@ class BackgroundRunner:
                 break
 
 
+class QueueRunner:
+    """Sends the plan to the app's job queue (RQ workers); its page polls the plan row as usual."""
+
+    def submit(self, plan_id: int) -> None:
+        from crm.extensions import db
+        from crm.jobs.services import submit_job
+        from crm.visits.models import VisitPlan
+
+        plan = db.session.get(VisitPlan, plan_id)
+        submit_job(
+            "visits.plan",
+            params={"plan_id": plan_id},
+            user=plan.created_by if plan is not None else None,
+            title=f"#{plan_id}",
+        )
+
+
+def plan_job(ctx: Any, *, plan_id: int) -> Any:
+    """The ``visits.plan`` background job: solve here (a worker process) and link the plan."""
+    from flask import url_for
+    from flask_babel import gettext as _
+
+    from crm.extensions import db
+    from crm.jobs.services import JobError, JobOutcome
+    from crm.visits.models import PlanStatus, VisitPlan
+    from crm.visits.services import run_plan_job
+
+    ctx.progress(5, _("Planning the visits…"))
+    run_plan_job(plan_id, solver=solve_here)
+    plan = db.session.get(VisitPlan, plan_id)
+    if plan is None:
+        raise JobError(_("The plan was deleted."))
+    if plan.status is PlanStatus.FAILED:
+        raise JobError(plan.error or _("The planning failed."))
+    return JobOutcome(
+        message=_("Plan #%(id)d is ready.", id=plan_id),
+        result_url=url_for("visits.detail", plan_id=plan_id),
+        result={"plan_id": plan_id, "status": plan.status.value},
+    )
+
+
 def get_runner(app: Flask | None = None) -> PlanRunner:
-    """The app's runner, created on first use (``PLAN_RUN_INLINE`` chooses the inline one)."""
+    """The app's runner, created on first use (``PLAN_RUN_INLINE`` chooses the inline one; RQ
+    background jobs the queue one)."""
+    from crm.jobs.backends import get_backend
+
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("PLAN_RUN_INLINE", False):
         return InlineRunner()
+    if get_backend(app).name == "rq":
+        return QueueRunner()
     runner = app.extensions.get(EXTENSION_KEY)
     if runner is None:
         with _CREATE_LOCK:

@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from crm.audit.services import acting_as
@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 #: Longest range of days one plan may cover.
 MAX_PLAN_DAYS = 14
-#: "Not visited recently" for the interim priority.
+#: "Not visited recently": such organizations are not proposed for a visit again.
 RECENT_VISIT_DAYS = 90
 #: Error code stored on a job whose process went away.
 INTERRUPTED = "interrupted"
@@ -181,26 +181,21 @@ class Candidate:
 
 
 def visit_priority_candidates(limit: int, *, today: date) -> list[Candidate]:
-    """The organizations most worth a visit now: the INTERIM priority, until the outreach
-    ranking exists (it replaces this one function).
-
-    Located organizations, not "do not contact", with no visit done in the last
-    :data:`RECENT_VISIT_DAYS` days and none planned from today on, ordered by:
-
-    1. status active partner or contacted (before prospects, then dormant ones);
-    2. subject to Law 68/1999 with at least 15 employees (hiring obligation);
-    3. an open follow-up;
-    4. longest without any interaction first.
+    """The organizations most worth a visit now, best first, from the outreach ranking
+    (:mod:`crm.ranking`): located, not "do not contact" (never ranked), with no visit done in the
+    last :data:`RECENT_VISIT_DAYS` days and none planned from today on. The stop priority is the
+    ranking score.
 
     :param today: the local date to measure "recently" from.
     """
     if limit <= 0:
         return []
+    from crm.ranking.services import ranked_for_visits
+
     tz = local_timezone()
     since = datetime.combine(today - timedelta(days=RECENT_VISIT_DAYS), time(0), tz)
     from_today = datetime.combine(today, time(0), tz)
-    recent_visit = exists().where(
-        Interaction.organization_id == Organization.id,
+    recently_visited = select(Interaction.organization_id).where(
         Interaction.kind == InteractionKind.VISIT,
         or_(
             and_(Interaction.status == InteractionStatus.DONE, Interaction.occurred_at >= since),
@@ -210,29 +205,9 @@ def visit_priority_candidates(limit: int, *, today: date) -> list[Candidate]:
             ),
         ),
     )
-    open_follow_up = exists().where(
-        FollowUp.organization_id == Organization.id, FollowUp.status == FollowUpStatus.OPEN
-    )
-    engaged = Organization.status.in_([OrganizationStatus.ACTIVE_PARTNER, OrganizationStatus.CONTACTED])
-    law68 = and_(Organization.law68_subject.is_(True), Organization.employees >= 15)
-    score = (
-        case((engaged, 8), else_=0)
-        + case((law68, 4), else_=0)
-        + case((open_follow_up, 2), else_=0)
-        + case((Organization.status == OrganizationStatus.PROSPECT, 1), else_=0)
-    )
-    stmt = (
-        select(Organization, score.label("score"))
-        .where(
-            Organization.latitude.is_not(None),
-            Organization.longitude.is_not(None),
-            Organization.status != OrganizationStatus.DO_NOT_CONTACT,
-            ~recent_visit,
-        )
-        .order_by(score.desc(), Organization.last_interaction_at.asc().nulls_first(), Organization.id)
-        .limit(limit)
-    )
-    return [Candidate(org, 40 + 4 * int(s)) for org, s in db.session.execute(stmt).all()]
+    ranked = ranked_for_visits(limit, exclude=db.session.scalars(recently_visited))
+    organizations = organizations_by_id(org_id for org_id, _priority in ranked)
+    return [Candidate(organizations[o], priority) for o, priority in ranked if o in organizations]
 
 
 # --- Creating and solving ------------------------------------------------------------------------

@@ -146,8 +146,18 @@ def _initial_form(form: PlanForm, staff: list[User], offices: list[Any]) -> list
     minutes = _visit_minutes()
     cap = int(config("PLAN_MAX_STOPS", 100))
     ids = request.args.getlist("organization_id", type=int)
+    # From the outreach ranking ("plan visits" there): each stop's priority is its score.
+    priorities: dict[int, int] = {}
+    if request.args.get("ranked") and ids:
+        from crm.ranking.services import stop_priorities
+
+        priorities = stop_priorities(ids[:cap])
+        notes.append(_("The priorities are the organizations' outreach scores."))
     for org_id in ids[:cap]:
-        form.add_stop(org_id, minutes)
+        if org_id in priorities:
+            form.add_stop(org_id, minutes, priority=priorities[org_id])
+        else:
+            form.add_stop(org_id, minutes)
     if len(ids) > cap:
         notes.append(_("Only the first %(n)d organizations were taken.", n=cap))
     if any(request.args.get(name) for name in LIST_FILTER_ARGS):

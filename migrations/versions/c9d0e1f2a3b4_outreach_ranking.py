@@ -19,8 +19,37 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table('ranking_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('weights', sa.JSON(), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', crm.db_types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_ranking_settings_created_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ranking_settings'))
+    )
+    op.create_table('ranking_boost',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', crm.db_types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', crm.db_types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_ranking_boost_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_ranking_boost_organization_id_organization'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ranking_boost')),
+    sa.UniqueConstraint('organization_id', name=op.f('uq_ranking_boost_organization_id'))
+    )
+    with op.batch_alter_table('ranking_boost', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ranking_boost_expires_on'), ['expires_on'], unique=False)
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('ranking_boost', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ranking_boost_expires_on'))
+
+    op.drop_table('ranking_boost')
+    op.drop_table('ranking_settings')

@@ -60,7 +60,7 @@ def test_default_counts_and_kinds(demo: DemoData):
     assert 5 <= kinds[OrganizationKind.THIRD_SECTOR] <= 25
     assert 2 <= kinds[OrganizationKind.PUBLIC_BODY] <= 12
     assert kinds[OrganizationKind.COMPANY] > 300
-    assert len(demo.offices) == 1 and len(demo.users) == 5
+    assert len(demo.offices) == 1 and len(demo.users) == 8  # 5 hub staff, 3 social workers
 
 
 def test_every_comune_is_used_and_firenze_dominates(demo: DemoData):

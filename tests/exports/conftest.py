@@ -74,7 +74,7 @@ def make_visit(make_org: Any) -> Any:
         visit = Interaction(
             organization_id=org.id,
             user_id=user.id,
-            kind=InteractionKind.VISIT,
+            kind=fields.pop("kind", InteractionKind.VISIT),
             status=fields.pop("status", InteractionStatus.PLANNED),
             occurred_at=at.astimezone(UTC),
             subject=fields.pop("subject", "Visita pianificata: presentazione"),

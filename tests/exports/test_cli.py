@@ -48,6 +48,6 @@ def test_errors(runner, field_operator):
     )
     assert bad_date.exit_code == 2 and "is not a date" in bad_date.output
     bad_format = runner.invoke(
-        args=["visits", "export", "--staff", "anna@test.local", "--date", "2026-10-25", "--format", "pdf"]
+        args=["visits", "export", "--staff", "anna@test.local", "--date", "2026-10-25", "--format", "docx"]
     )
-    assert bad_format.exit_code == 2 and "pdf" in bad_format.output
+    assert bad_format.exit_code == 2 and "docx" in bad_format.output

@@ -80,3 +80,37 @@ def test_bad_coordinates_get_a_json_reason(client, auth, coordinator):
     response = client.post(f"/map/organizations/{org.id}/location", data={"latitude": "north"})
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_location"
+
+
+def test_cached_points_follow_edits_and_tags(client, logged_in):
+    """The encoded points are cached, but an edit or a new tag shows on the next request."""
+    from crm.organizations.models import Tag
+
+    a = _org(latitude=43.72, longitude=10.95)
+    first = client.get("/map/points.json").get_json()
+    assert first["points"][0][5] == "Alfa S.r.l."
+    a.trade_name = "Alfa Pelletterie"
+    db.session.commit()
+    assert client.get("/map/points.json").get_json()["points"][0][5] == "Alfa Pelletterie"
+    assert len(client.get("/map/points.json?tag=pelle").get_json()["ignored_filters"]) == 1
+    tag = Tag(name="pelle")
+    db.session.add(tag)
+    db.session.commit()
+    assert client.get("/map/points.json?tag=pelle").get_json()["points"] == []
+    a.tags.append(tag)
+    db.session.commit()
+    assert [p[0] for p in client.get("/map/points.json?tag=pelle").get_json()["points"]] == [a.id]
+
+
+def test_unchanged_points_answer_not_modified(client, logged_in):
+    """A browser that sends back the ETag gets a 304 until the data changes."""
+    a = _org(latitude=43.72, longitude=10.95)
+    response = client.get("/map/points.json")
+    etag = response.headers["ETag"]
+    assert "no-cache" in response.headers["Cache-Control"]
+    assert client.get("/map/points.json", headers={"If-None-Match": etag}).status_code == 304
+    a.legal_name = "Alfa Due S.r.l."
+    db.session.commit()
+    again = client.get("/map/points.json", headers={"If-None-Match": etag})
+    assert again.status_code == 200
+    assert again.headers["ETag"] != etag

@@ -170,8 +170,9 @@ def test_interrupted_jobs_become_failed(field_staff, orgs, make_request):
     assert other.status is PlanStatus.FAILED
 
 
-def test_interim_priority_prefers_engaged_law68_and_follow_ups(make_org, make_user, operator):
-    """Partners and contacted first, Law 68 companies next, recently visited ones never."""
+def test_visit_candidates_follow_the_outreach_ranking(make_org, make_user, operator):
+    """The outreach ranking orders them (an uncovered Law 68 quota first); do-not-contact,
+    unlocated and recently visited organizations never."""
     prospect = make_org(status=OrganizationStatus.PROSPECT)
     partner = make_org(status=OrganizationStatus.ACTIVE_PARTNER)
     law68 = make_org(status=OrganizationStatus.PROSPECT, law68_subject=True, employees=20)
@@ -199,9 +200,15 @@ def test_interim_priority_prefers_engaged_law68_and_follow_ups(make_org, make_us
         ]
     )
     db.session.commit()
-    ranked = [c.organization.id for c in services.visit_priority_candidates(10, today=DAY)]
-    assert ranked[:3] == [partner.id, law68.id, with_follow_up.id]
-    assert set(ranked[3:]) == {prospect.id, small_law68.id}
+    chosen = services.visit_priority_candidates(10, today=DAY)
+    ranked = [c.organization.id for c in chosen]
+    assert set(ranked) == {prospect.id, partner.id, law68.id, small_law68.id, with_follow_up.id}
+    assert ranked[0] == law68.id
+    from crm.ranking.services import build_ranking
+
+    ranking = build_ranking()
+    assert ranked == [int(ranking.ids[i]) for i in ranking.order if int(ranking.ids[i]) in set(ranked)]
+    assert all(1 <= c.priority <= 100 for c in chosen)
     assert services.visit_priority_candidates(0, today=DAY) == []
     assert [o.id for o in services.follow_up_candidates(DAY, DAY + timedelta(days=2))] == [with_follow_up.id]
     assert services.follow_up_candidates(DAY, DAY) == []

@@ -1,0 +1,1 @@
+"""Outcomes and savings: the outreach funnel, retention, and the public-savings ledger."""
