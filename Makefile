@@ -42,7 +42,7 @@ bench-routing: install
 	$(BIN)/python benchmarks/bench_routing.py $(BENCH_ARGS)
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o crm/translations/messages.pot --no-location --sort-output --project "Flor@Work Outreach" .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k pgettext:1c,2 -k lazy_pgettext:1c,2 --ignore-dirs '.* __pycache__' -o crm/translations/messages.pot --no-location --sort-output --project "Flor@Work Outreach" .
 
 update-messages: extract-messages
 	$(BIN)/pybabel update -i crm/translations/messages.pot -d crm/translations --no-fuzzy-matching --ignore-obsolete

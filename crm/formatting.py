@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 
 from crm.labels import label
 from crm.phones import display_phone
@@ -25,6 +25,9 @@ def _date(value: date | datetime | str | None, fmt: str = "medium") -> str:
         except ValueError:
             return value
     if isinstance(value, datetime):
+        if fmt == "medium":
+            # Babel's medium time has seconds ("12:00:00"): people read minutes.
+            return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
         return format_datetime(value, fmt)
     return format_date(value, fmt)
 

@@ -36,6 +36,20 @@ def acting_as(user_id: int | None) -> Iterator[None]:
         _cli_actor.reset(token)
 
 
+def commit_as(by: Any) -> None:
+    """Commit the session with its changes attributed to ``by`` (a user or None); roll back on error.
+
+    The services of every feature end with it, so the change log names who did what even outside a
+    request (commands, jobs).
+    """
+    try:
+        with acting_as(by.id if by else None):
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 def current_actor_id() -> int | None:
     if has_request_context() and current_user and current_user.is_authenticated:
         return int(current_user.id)

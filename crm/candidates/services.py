@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from crm.audit.services import acting_as
+from crm.audit.services import commit_as as _commit
 from crm.auth.models import Role, User
 from crm.candidates.assessment import readiness_band
 from crm.candidates.models import (
@@ -505,15 +505,6 @@ def delete_experience(experience: WorkExperience, *, by: User) -> None:
         raise CandidatePermissionError(experience.candidate.code)
     db.session.delete(experience)
     _commit(by)
-
-
-def _commit(by: User | None) -> None:
-    try:
-        with acting_as(by.id if by else None):
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 # --- Skills ---------------------------------------------------------------------------------------

@@ -415,8 +415,13 @@ def add_experience_view(candidate_id: int) -> Response:
     if form.validate_on_submit():
         add_experience(candidate, form.data, by=current_user)
         flash(_("Work experience added."), "success")
-    else:
+    elif form.role.errors:
         flash(_("Give at least the role."), "danger")
+    else:
+        # Name the field at fault: a mistyped date is not a missing role.
+        for field in form:
+            for error in field.errors:
+                flash(_("%(field)s: %(error)s", field=field.label.text, error=error), "danger")
     return redirect(url_for(".detail", candidate_id=candidate.id, _anchor="experience"))
 
 

@@ -31,6 +31,10 @@ class TeamExportForm(FlaskForm):
         _l("Format"), choices=[SelectChoice(k, v) for k, v in FORMAT_LABELS.items()], default="pdf"
     )
 
+    def validate_days(self, field: Any) -> None:
+        if self.first.data and field.data and self.first.data.year >= 9999:
+            raise ValidationError(_l("Choose an earlier first day."))
+
     def validate_staff_ids(self, field: Any) -> None:
         if not field.data:
             raise ValidationError(_l("Choose at least one person."))

@@ -44,8 +44,8 @@ def _range() -> tuple[date, int]:
     except ValueError:
         abort(400)
     days = request.args.get("days", default=1, type=int)
-    if days is None or not 1 <= days <= services.MAX_EXPORT_DAYS:
-        abort(400)
+    if days is None or not 1 <= days <= services.MAX_EXPORT_DAYS or first.year >= 9999:
+        abort(400)  # (the last year: the range would run past date.max)
     return first, days
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from crm.audit.services import acting_as
+from crm.audit.services import commit_as as _commit
 from crm.auth.models import User
 from crm.candidates.models import Candidate, CandidateStatus, Skill
 from crm.candidates.services import _add_months, home_point
@@ -81,15 +81,6 @@ class OpeningError(ValueError):
 
 class OpeningPermissionError(OpeningError):
     """The acting user may not make this change."""
-
-
-def _commit(by: User | None) -> None:
-    try:
-        with acting_as(by.id if by else None):
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 # --- Openings -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from crm.audit.models import ChangeLog
-from crm.audit.services import acting_as
+from crm.audit.services import commit_as as _commit
 from crm.auth.models import User
 from crm.candidates.models import Candidate
 from crm.extensions import db
@@ -44,15 +44,6 @@ class OutcomeError(ValueError):
 
 class OutcomePermissionError(OutcomeError):
     pass
-
-
-def _commit(by: User | None) -> None:
-    try:
-        with acting_as(by.id if by else None):
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def today() -> date:

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from crm.audit.services import acting_as
+from crm.audit.services import commit_as as _commit
 from crm.auth.models import Role, User
 from crm.candidates.models import Candidate, CandidateStatus, ConsentPurpose, ConsentRecord
 from crm.candidates.services import (
@@ -71,15 +71,6 @@ class PartnershipPermissionError(PartnershipError):
 
 class AlreadyReferredError(PartnershipError):
     """The codice fiscale belongs to a person the hub already follows (not named to the referrer)."""
-
-
-def _commit(by: User | None) -> None:
-    try:
-        with acting_as(by.id if by else None):
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _clean(value: Any, length: int | None = None) -> str | None:

@@ -27,7 +27,8 @@ def test_token_from_profile_and_interactive_docs(live_server: Any, page: Any, ma
     # Console errors about the policy or scripts (the browser's /favicon.ico probe is not ours).
     page.on("console", lambda m: errors.append(m.text)
             if m.type == "error" and "Failed to load resource" not in m.text else None)
-    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
+    page.on("response", lambda r: failed.append(r.url)
+            if r.status >= 400 and "favicon" not in r.url else None)
     page.add_init_script(LISTENER)
     page.goto(base + "/login")
     page.get_by_label("E-mail").fill(user.email)

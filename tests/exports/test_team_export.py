@@ -133,6 +133,9 @@ def test_bad_team_export_forms_are_refused_with_reasons(client, auth, coordinato
     assert _post(client, team, days=0).status_code == 400
     assert _post(client, team, days=3, first="19/10/2026").status_code == 400
     assert _post(client, team, days=3, fmt="exe").status_code == 400
+    last_year = _post(client, team, days=92, first="9999-12-30")
+    assert last_year.status_code == 400 and "Choose an earlier first day." in last_year.get_data(as_text=True)
+    assert client.get("/exports/visits.pdf?date=9999-12-31&days=2").status_code == 400
     assert db.session.query(BackgroundJob).count() == 0
 
 

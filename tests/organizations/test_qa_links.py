@@ -15,7 +15,7 @@ def test_detail_offers_add_contact_only_to_those_who_may_add(client, login, op, 
 
 
 def test_every_link_on_the_detail_page_opens_for_a_non_owner(client, login, op, make_org):
-    """Each same-site link of an organization page, followed by an operator who does not own it, is not 4xx."""
+    """Each same-site link of an organization page opens (no 4xx) for an operator who does not own it."""
     org = make_org()
     login(op)
     page = client.get(f"/organizations/{org.id}").get_data(as_text=True)

@@ -10,7 +10,7 @@ from crm.partnership.services import add_action
 
 def test_followups_board_hides_plan_items_from_admins(client, auth, operator, make_user, make_candidate,
                                                       make_plan):
-    """An admin choosing an operator's board sees no plan actions: their links open plans admins may not see."""
+    """An admin viewing an operator's board sees no plan actions: they link to plans admins may not open."""
     candidate = make_candidate(operator)
     plan = make_plan(candidate, operator)
     add_action(
