@@ -257,6 +257,12 @@ def edit(candidate_id: int) -> str | Response:
 @bp.route("/<int:candidate_id>")
 @candidate_access_required()
 def detail(candidate_id: int) -> str:
+    return _detail_page(candidate_id)
+
+
+def _detail_page(candidate_id: int, **forms: Any) -> str:
+    """The profile page; ``forms`` replace its small forms (a refused submission re-rendered with the
+    person's input and the field's errors, instead of a redirect that would lose them)."""
     candidate = db.session.scalars(
         select(Candidate)
         .where(Candidate.id == candidate_id)
@@ -277,7 +283,7 @@ def detail(candidate_id: int) -> str:
         identity = reveal_identity(candidate, by=current_user, detail="profile page, assessment notes")
         notes = {a.id: assessment_notes(a) for a in candidate.assessments}
     manage = can_manage_candidate(current_user, candidate) and not candidate.is_erased
-    experience_form = ExperienceForm()
+    experience_form = forms.pop("experience_form", None) or ExperienceForm(formdata=None)
     experience_form.set_choices(_locale())
     return render_template(
         "candidates/detail.html",
@@ -291,7 +297,7 @@ def detail(candidate_id: int) -> str:
         dimension_labels=candidate_labels.DIMENSION_LABELS,
         weekday_labels=candidate_labels.WEEKDAY_LABELS,
         reason_form=ReasonForm(),
-        consent_form=ConsentForm(),
+        consent_form=forms.pop("consent_form", None) or ConsentForm(formdata=None),
         experience_form=experience_form,
         check_form=CheckForm(),
         is_coordinator=is_candidate_coordinator(current_user),
@@ -383,15 +389,15 @@ def assess(candidate_id: int) -> str | Response:
 
 @bp.route("/<int:candidate_id>/consents", methods=["POST"])
 @candidate_access_required()
-def add_consent_view(candidate_id: int) -> Response:
+def add_consent_view(candidate_id: int) -> str | Response:
     candidate = _manageable(candidate_id)
     form = ConsentForm()
     if form.validate_on_submit():
         add_consent(candidate, form.data, by=current_user)
         flash(_("Consent recorded."), "success")
-    else:
-        flash(_("Give the date and the document of the consent."), "danger")
-    return redirect(url_for(".detail", candidate_id=candidate.id, _anchor="consents"))
+        return redirect(url_for(".detail", candidate_id=candidate.id, _anchor="consents"))
+    flash(_("Give the date and the document of the consent."), "danger")
+    return _detail_page(candidate.id, consent_form=form)
 
 
 @bp.route("/consents/<int:consent_id>/withdraw", methods=["POST"])
@@ -408,21 +414,22 @@ def withdraw_consent_view(consent_id: int) -> Response:
 
 @bp.route("/<int:candidate_id>/experience", methods=["POST"])
 @candidate_access_required()
-def add_experience_view(candidate_id: int) -> Response:
+def add_experience_view(candidate_id: int) -> str | Response:
     candidate = _manageable(candidate_id)
     form = ExperienceForm()
     form.set_choices(_locale())
     if form.validate_on_submit():
         add_experience(candidate, form.data, by=current_user)
         flash(_("Work experience added."), "success")
-    elif form.role.errors:
+        return redirect(url_for(".detail", candidate_id=candidate.id, _anchor="experience"))
+    if form.role.errors:
         flash(_("Give at least the role."), "danger")
     else:
         # Name the field at fault: a mistyped date is not a missing role.
         for field in form:
             for error in field.errors:
                 flash(_("%(field)s: %(error)s", field=field.label.text, error=error), "danger")
-    return redirect(url_for(".detail", candidate_id=candidate.id, _anchor="experience"))
+    return _detail_page(candidate.id, experience_form=form)
 
 
 @bp.route("/experience/<int:experience_id>/delete", methods=["POST"])

@@ -109,7 +109,12 @@ def _to_plan(candidate: Candidate, anchor: str | None = None) -> Response:
 @bp.route("/candidates/<int:candidate_id>/plan")
 @candidate_access_required()
 def plan(candidate_id: int) -> str:
-    candidate = _candidate(candidate_id)
+    return _plan_page(_candidate(candidate_id))
+
+
+def _plan_page(candidate: Candidate, **forms: Any) -> str:
+    """The plan page; ``forms`` replace its small forms (a refused submission re-rendered with the
+    person's input and the field's error, instead of a redirect that would lose them)."""
     the_plan = plan_for(candidate)
     referral = referral_for(candidate)
     manage = can_manage_candidate(current_user, candidate)
@@ -144,15 +149,18 @@ def plan(candidate_id: int) -> str:
         can_manage=manage,
         is_coordinator=is_candidate_coordinator(current_user),
         action_form=action_form,
-        status_form=ActionStatusForm(),
-        sign_form=SignatureForm(formdata=None, data={"signed_on": date.today()}),
-        contact_form=FirstContactForm(formdata=None, data={"first_contact_on": date.today()}),
-        note_form=NoteForm(),
         notes=notes_for(candidate, current_user)
         if can_see_candidate_identity(current_user, candidate)
         else [],
         today=date.today(),
         statuses=list(ActionStatus),
+        **{
+            "status_form": ActionStatusForm(),
+            "sign_form": SignatureForm(formdata=None, data={"signed_on": date.today()}),
+            "contact_form": FirstContactForm(formdata=None, data={"first_contact_on": date.today()}),
+            "note_form": NoteForm(formdata=None),
+            **forms,
+        },
     )
 
 
@@ -334,7 +342,7 @@ def plan_pdf(candidate_id: int) -> Response:
 
 @bp.route("/candidates/<int:candidate_id>/plan/sign", methods=["POST"])
 @candidate_access_required()
-def plan_sign(candidate_id: int) -> Response:
+def plan_sign(candidate_id: int) -> str | Response:
     candidate = _manageable(candidate_id)
     the_plan = plan_for(candidate)
     if the_plan is None:
@@ -345,9 +353,9 @@ def plan_sign(candidate_id: int) -> Response:
             the_plan, signed_on=form.signed_on.data, document=form.document.data, by=current_user
         )
         flash(_("Signed plan recorded among the consents."), "success")
-    else:
-        flash(_("Give the date and where the signed plan is kept."), "danger")
-    return _to_plan(candidate, "signature")
+        return _to_plan(candidate, "signature")
+    flash(_("Give the date and where the signed plan is kept."), "danger")
+    return _plan_page(candidate, sign_form=form)
 
 
 # --- Referral, first contact, notes, transfer -----------------------------------------------------
@@ -355,7 +363,7 @@ def plan_sign(candidate_id: int) -> Response:
 
 @bp.route("/candidates/<int:candidate_id>/first-contact", methods=["POST"])
 @candidate_access_required()
-def first_contact(candidate_id: int) -> Response:
+def first_contact(candidate_id: int) -> str | Response:
     candidate = _manageable(candidate_id)
     referral = referral_for(candidate)
     if referral is None:
@@ -365,25 +373,25 @@ def first_contact(candidate_id: int) -> Response:
         try:
             record_first_contact(referral, form.first_contact_on.data, by=current_user)
         except PartnershipError:
-            flash(_("The first contact cannot come before the referral."), "danger")
+            form.first_contact_on.errors = [_("The first contact cannot come before the referral.")]
         else:
             flash(_("First contact recorded."), "success")
-    else:
-        flash(_("Give the date of the first contact."), "danger")
-    return _to_plan(candidate, "referral")
+            return _to_plan(candidate, "referral")
+    flash(_("Give the date of the first contact."), "danger")
+    return _plan_page(candidate, contact_form=form)
 
 
 @bp.route("/candidates/<int:candidate_id>/notes", methods=["POST"])
 @candidate_access_required()
-def note_add(candidate_id: int) -> Response:
+def note_add(candidate_id: int) -> str | Response:
     candidate = _manageable(candidate_id)
     form = NoteForm()
     if form.validate_on_submit():
         add_note(candidate, form.body.data, by=current_user, shared=form.shared.data)
         flash(_("Note added."), "success")
-    else:
-        flash(_("Write the note (at most 2,000 characters)."), "danger")
-    return _to_plan(candidate, "notes")
+        return _to_plan(candidate, "notes")
+    flash(_("Write the note (at most 2,000 characters)."), "danger")
+    return _plan_page(candidate, note_form=form)
 
 
 @bp.route("/candidates/<int:candidate_id>/referrer", methods=["GET", "POST"])
