@@ -35,7 +35,7 @@ def tile_source(tile_url: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None  # a relative URL: served by this site
     host = parts.netloc
-    if "{" in host:  # {s}, {a-c}...: a wildcard for the subdomain placeholder
+    if "{" in host:  # {s}, {a-c}...: a wildcard for the templated subdomain
         head, _sep, rest = host.partition(".")
         host = "*." + rest if "{" in head and rest else host.replace("{", "").replace("}", "")
     return f"{parts.scheme}://{host}"

@@ -4,8 +4,8 @@
 and path, user id) for a log collector; the default is plain text. Either way every record passes
 :class:`RedactingFilter` first: e-mail addresses, Italian tax codes (codice fiscale), phone numbers,
 ``name=…``-style values and the values of search parameters in logged URLs are replaced by a
-placeholder, and the ``extra`` fields named like personal data are dropped to ``[redacted]``. Code
-should still log ids, never people: the filter is the safety net.
+marker such as ``[email]``, and the ``extra`` fields named like personal data are dropped to
+``[redacted]``. Code should still log ids, never people: the filter is the safety net.
 """
 
 from __future__ import annotations
