@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -60,6 +61,26 @@ def _api_token(env: dict[str, str], email: str) -> str:
     if result.returncode != 0:
         return ""
     return result.stdout.strip().split()[-1]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by a process and its children (gunicorn's master and workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for child in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def _wait_until_up(url: str, seconds: float = 30) -> None:
@@ -141,16 +162,26 @@ def main() -> None:
             command = [
                 str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
                 "-u", str(args.users), "-r", str(args.users), "--host", base, "--only-summary",
-                "--loglevel", "ERROR",
+                "--loglevel", "ERROR", "-t", f"{args.warmup + args.seconds}s", "--csv", prefix,
             ]
-            # Warm-up, not counted: every worker compiles its templates and fills its caches.
-            subprocess.run([*command, "-t", f"{args.warmup}s"], env=locust_env, cwd=ROOT,
-                           check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            # --reset-stats: the users' log-ins (a deliberately slow password hash each) are over
-            # before the clock starts.
-            subprocess.run([*command, "-t", f"{args.seconds}s", "--csv", prefix, "--reset-stats"],
-                           env=locust_env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            # One run: the users log in once, the first --warmup seconds (log-ins, every worker
+            # compiling its templates and filling its caches) are not counted (locustfile.py),
+            # and the server's CPU time is read from when the counting starts.
+            mark = Path(tmp) / "measuring"
+            children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            locust = subprocess.Popen(
+                command, env={**locust_env, "BENCH_WARMUP": str(args.warmup), "BENCH_MARK_FILE": str(mark)},
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            while not mark.exists() and locust.poll() is None:
+                time.sleep(0.05)
+            cpu_before = _cpu_seconds(server.pid)
+            locust.wait()
+            server_cpu = _cpu_seconds(server.pid) - cpu_before
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            locust_cpu = (children.ru_utime + children.ru_stime) - (
+                children_before.ru_utime + children_before.ru_stime
+            )
             with open(prefix + "_stats.csv", newline="") as f:
                 rows = list(csv.DictReader(f))
     finally:
@@ -162,6 +193,12 @@ def main() -> None:
     print(f"{args.database_url.split(':')[0]}, highest organization id {max_id}, {args.users} users, "
           f"mean pause {args.wait} s, {args.seconds} s, gunicorn {args.workers}x{args.threads}, "
           f"load average after {' '.join(load)}")
+    skipped = ("Aggregated", "login form", "login")
+    measured = sum(int(r["Request Count"]) for r in rows if r["Name"] not in skipped)
+    if measured:
+        print(f"server CPU {1000 * server_cpu / measured:.1f} ms per request ({server_cpu:.1f} s over the "
+              f"measured {measured} requests, {measured / args.seconds:.0f} requests/s); load generator "
+              f"{locust_cpu:.1f} CPU s over the whole run")
     print(f"{'page':32} {'requests':>8} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  target")
     for row in rows:
         if row["Name"] in ("login form", "login"):

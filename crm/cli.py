@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import click
 from flask import Flask
 
 
@@ -31,3 +32,19 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     visits_cli.add_command(export_command)
     app.cli.add_command(visits_cli)
+    app.cli.add_command(optimize_command)
+
+
+@click.command("optimize")
+def optimize_command() -> None:
+    """Refresh the database's query-planner statistics.
+
+    The application does it after its own bulk writes (demo data, imports, restores); run this
+    after changes made outside it, or weekly from cron on SQLite (PostgreSQL's autovacuum keeps
+    them fresh on its own).
+    """
+    from crm.extensions import db
+    from crm.planner_statistics import refresh_planner_statistics
+
+    seconds = refresh_planner_statistics(db.engine)
+    click.echo(f"Statistics refreshed in {seconds:.1f} s.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
 from flask_login import LoginManager
@@ -14,6 +13,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from crm.i18n import CRMBabel
 
 # Named constraints let Alembic alter tables on SQLite (batch mode) and keep names stable across databases.
 NAMING_CONVENTION = {
@@ -33,7 +34,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = CRMBabel()
 bootstrap = Bootstrap5()
 cache = Cache()
 

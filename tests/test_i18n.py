@@ -85,3 +85,33 @@ def test_a_user_can_switch_to_english(client, auth, operator):
     client.post("/profile", data={"full_name": operator.full_name, "locale": "en"})
     page = client.get("/profile").get_data(as_text=True)
     assert 'lang="en"' in page
+
+
+def test_translations_are_looked_up_once_per_request_and_follow_a_change_of_language(app):
+    """The per-request cache of translations still sees ``force_locale`` and ``refresh``."""
+    from flask import g
+    from flask_babel import gettext, refresh
+
+    with app.test_request_context("/"):
+        assert gettext("Organizations") == "Organizzazioni"
+        cached = g._flask_babel.babel_translations
+        assert gettext("Contacts") and g._flask_babel.babel_translations is cached
+        with force_locale("en"):
+            assert gettext("Organizations") == "Organizations"
+        assert gettext("Organizations") == "Organizzazioni"
+        app.config["BABEL_DEFAULT_LOCALE"] = "en"
+        try:
+            refresh()
+            assert gettext("Organizations") == "Organizations"
+        finally:
+            app.config["BABEL_DEFAULT_LOCALE"] = "it"
+            refresh()
+        assert gettext("Organizations") == "Organizzazioni"
+
+
+def test_a_page_after_switching_language_is_wholly_in_the_new_language(client, auth, operator):
+    """A template's strings and the code's strings agree after the switch (one cache, reset)."""
+    auth.login(operator)
+    client.post("/profile", data={"full_name": operator.full_name, "locale": "en"})
+    page = client.get("/organizations/").get_data(as_text=True)
+    assert "Organizations" in page and "Organizzazioni" not in page

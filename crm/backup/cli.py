@@ -40,6 +40,7 @@ def restore_command(file: Path, yes: bool) -> None:
     """
     from crm.backup.services import BackupError, restore_backup
     from crm.extensions import db
+    from crm.planner_statistics import refresh_planner_statistics
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     target = db.engine.url.render_as_string(hide_password=True)
@@ -54,6 +55,8 @@ def restore_command(file: Path, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     db.engine.dispose()
+    # pg_dump does not carry the planner's statistics: without them the first queries guess.
+    refresh_planner_statistics(db.engine)
     click.echo(f"Database restored from {file}.")
     _warn_if_behind()
 

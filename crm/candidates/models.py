@@ -157,7 +157,8 @@ class Candidate(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Indexed: the ranking's cache of candidates' interests is keyed by the latest change.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, index=True)
 
     operator: Mapped[User | None] = relationship(foreign_keys=[operator_id])
     skills: Mapped[list[Skill]] = relationship(secondary=candidate_skill, order_by=Skill.name)

@@ -66,6 +66,7 @@ from crm.imports.parsing import (
 from crm.organizations.models import Organization, OrganizationStatus, Tag, organization_tag
 from crm.organizations.search import build_search_text
 from crm.organizations.services import refresh_search_text
+from crm.planner_statistics import grew_enough, refresh_planner_statistics
 from crm.reference.places import fold
 from crm.security.spreadsheets import neutralise_row
 
@@ -74,6 +75,9 @@ DUPLICATE_THRESHOLD = 90.0
 #: Rows written per statement (and per SAVEPOINT).
 BATCH_SIZE = 1000
 #: The counts an import run keeps.
+#: Tables an import writes in bulk, whose planner statistics it refreshes afterwards.
+IMPORTED_TABLES = ("organization", "contact", "organization_tag", "tag")
+
 COUNTS = ("total_rows", "imported", "updated", "unchanged", "duplicates", "rejected", "warnings")
 
 #: Organization columns an import can set, as the change history and the comparisons see them.
@@ -433,6 +437,9 @@ def import_table(
             run.duration_ms = int(result.seconds * 1000)
             db.session.commit()
             result.run_id = run.id
+        # The matcher holds every organization known before the file.
+        if grew_enough(len(matcher.current), result.imported + result.updated):
+            refresh_planner_statistics(db.engine, IMPORTED_TABLES)
     else:
         _count(result, new_targets, updates)
         result.seconds = time.perf_counter() - started

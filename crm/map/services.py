@@ -59,13 +59,21 @@ def map_points(filters: OrganizationFilters, *, limit: int) -> MapPoints:
 def organizations_version() -> str:
     """A token that changes whenever organizations are added, deleted or edited.
 
-    Index-only aggregates (a few milliseconds at 50,000 rows). Edits through the application
-    bump ``updated_at``; bulk paths that bypass it (merges, imports) also change the count or the
-    highest id. Cached map data is keyed by it, so a stale map can only outlive a change that
-    touches none of them, and the cache's timeout (one minute) bounds even that.
+    Index-only aggregates (under a millisecond on SQLite, about 2 on PostgreSQL, at 50,000 rows).
+    Edits through the application bump ``updated_at``; bulk paths that bypass it (merges, imports)
+    also change the count or the highest id. Cached map data is keyed by it, so a stale map can
+    only outlive a change that touches none of them, and the cache's timeout (one minute) bounds
+    even that.
     """
+    # Three scalar subqueries, not one SELECT of three aggregates: each is then answered from an
+    # index alone (a count over the smallest index, the others at one end of theirs), where the
+    # combined form read the whole table - 5 ms on SQLite and 26 ms on PostgreSQL at 50,000.
     count, highest, updated = db.session.execute(
-        select(func.count(Organization.id), func.max(Organization.id), func.max(Organization.updated_at))
+        select(
+            select(func.count()).select_from(Organization).scalar_subquery(),
+            select(func.max(Organization.id)).scalar_subquery(),
+            select(func.max(Organization.updated_at)).scalar_subquery(),
+        )
     ).one()
     # Tagging alone writes only the association table, not the organization row.
     tagged = db.session.scalar(select(func.count()).select_from(organization_tag))

@@ -474,7 +474,13 @@ def candidate_interest() -> Counter[str]:
     Cached until a candidate is added, changed or removed."""
     stamp = (
         str(db.engine.url),
-        *db.session.execute(select(func.count(Candidate.id), func.max(Candidate.updated_at))).one(),
+        # Separate subqueries so that each reads an index (see organizations_version).
+        *db.session.execute(
+            select(
+                select(func.count()).select_from(Candidate).scalar_subquery(),
+                select(func.max(Candidate.updated_at)).scalar_subquery(),
+            )
+        ).one(),
     )
     cached = _interest_cache.get(stamp)
     if cached is not None:
@@ -808,15 +814,7 @@ def build_ranking(
     started = time.perf_counter()
     settings = settings or current_settings()
     reference = reference or resolve_reference(None)
-    key = (
-        str(db.engine.url),
-        json.dumps(settings.params, sort_keys=True),
-        reference.key,
-        reference.latitude,
-        reference.longitude,
-        local_today().isoformat(),
-        current_stamp(),
-    )
+    key = _cache_key(settings, reference)
     table = None
     if use_cache:
         with _cache_lock:
@@ -826,8 +824,14 @@ def build_ranking(
     cached = table is not None
     if table is None:
         population = load_population()
+        # The pool of type-B cooperatives counts every company's uncovered quota, also those we do
+        # not contact (they are not in the population): the same figure score_organizations gives.
         table = factor_table(
-            population, params=settings.params, reference=reference, interest=candidate_interest()
+            population,
+            params=settings.params,
+            reference=reference,
+            interest=candidate_interest(),
+            pool=uncovered_by_comune(),
         )
         table.seconds = time.perf_counter() - started
         if use_cache:
@@ -838,6 +842,47 @@ def build_ranking(
     ranking = apply_weights(table, settings)
     ranking.cached = cached
     ranking.seconds = time.perf_counter() - started
+    return ranking
+
+
+def _cache_key(
+    settings: EffectiveSettings, reference: Reference, stamp: tuple[Any, ...] | None = None
+) -> tuple[Any, ...]:
+    return (
+        str(db.engine.url),
+        json.dumps(settings.params, sort_keys=True),
+        reference.key,
+        reference.latitude,
+        reference.longitude,
+        local_today().isoformat(),
+        stamp if stamp is not None else current_stamp(),
+    )
+
+
+def _known_stamp() -> tuple[Any, ...] | None:
+    """:func:`current_stamp` if it can be answered without asking the database, else None."""
+    state = _stamp_state
+    if state["changed"] or state["url"] != str(db.engine.url):
+        return None
+    if time.monotonic() - state["at"] > STAMP_SECONDS or state["stamp"] is None:
+        return None
+    return tuple(state["stamp"])
+
+
+def cached_ranking(settings: EffectiveSettings, reference: Reference) -> Ranking | None:
+    """The whole ranking if this process already holds it for the current data.
+
+    Never builds it, and never asks the database whether the data changed (its counts read whole
+    indexes): without a recent answer to that it returns None."""
+    stamp = _known_stamp()
+    if stamp is None:
+        return None
+    with _cache_lock:
+        table = _cache.get(_cache_key(settings, reference, stamp))
+    if table is None:
+        return None
+    ranking = apply_weights(table, settings)
+    ranking.cached = True
     return ranking
 
 

@@ -24,6 +24,7 @@ from crm.ranking.services import (
     RankingSettingsError,
     boost_for,
     build_ranking,
+    cached_ranking,
     current_settings,
     filtered_ids,
     previous_ranking,
@@ -156,8 +157,14 @@ def _breakdown(organization: Organization, reference: Any = None) -> dict[str, A
     if organization.status is OrganizationStatus.DO_NOT_CONTACT:
         return None
     reference = reference or resolve_reference(None, current_user)
-    ranking = score_organizations([organization.id], reference=reference)
-    i = ranking.index_of(organization.id)
+    settings = current_settings()
+    # The whole ranking, when this process already holds it, has the same figures for the
+    # organization (a test checks it) and costs nothing; otherwise score it alone.
+    ranking = cached_ranking(settings, reference)
+    i = None if ranking is None else ranking.index_of(organization.id)
+    if ranking is None or i is None:
+        ranking = score_organizations([organization.id], settings, reference=reference)
+        i = ranking.index_of(organization.id)
     if i is None:
         return None
     boost = boost_for(organization.id)

@@ -214,6 +214,20 @@ def test_type_b_cooperative_scores_from_uncovered_quota_nearby(office, org):
     assert alone.score[0] == pytest.approx(ranking.score[ranking.index_of(coop_here.id)])
 
 
+def test_type_b_pool_counts_companies_we_do_not_contact_in_the_list_as_on_the_page(office, org):
+    """A company marked do-not-contact is out of the ranking but its quota is still uncovered: the
+    cooperative's reason names the same total in the list and on its page (it named 8 and 16)."""
+    org(employees=100, law68_subject=True, law68_protected_employed=0)
+    not_contacted = OrganizationStatus.DO_NOT_CONTACT
+    org(employees=100, law68_subject=True, law68_protected_employed=0, status=not_contacted)
+    coop = org(kind=OrganizationKind.COOP_B, employees=12)
+    ranking = build_ranking()
+    i = ranking.index_of(coop.id)
+    alone = score_organizations([coop.id])
+    assert ranking.table.columns["pool_uncovered"][i] == alone.table.columns["pool_uncovered"][0] == 16
+    assert ranking.reasons(i) == alone.reasons(0)
+
+
 def test_single_organization_score_matches_the_ranking(office, org, interaction):
     """The breakdown on the organization page is exactly the score in the list."""
     orgs = [

@@ -75,6 +75,34 @@ def test_explain_page_and_organization_panel(client, auth, op, org):
     assert client.get("/ranking/organizations/999999").status_code == 404
 
 
+def test_organization_panel_reads_the_ranking_this_process_already_holds(client, auth, op, org, monkeypatch):
+    """After the list was built, the page's panel takes its figures from it instead of scoring the
+    organization again; after a change to the data it scores it afresh, with the new figures."""
+    import crm.ranking.views as views
+
+    o = org(employees=40, law68_subject=True, law68_protected_employed=0, ateco_section="C")
+    auth.login(op)
+    client.get("/ranking/")  # builds and caches the whole ranking
+    scored_alone, panels = [], []
+    real_score, real_breakdown = views.score_organizations, views._breakdown
+    monkeypatch.setattr(
+        views, "score_organizations", lambda *a, **k: scored_alone.append(a) or real_score(*a, **k)
+    )
+    monkeypatch.setattr(
+        views, "_breakdown", lambda *a, **k: panels.append(real_breakdown(*a, **k)) or panels[-1]
+    )
+
+    def law68_reason() -> str:
+        return next(r.text for r in panels[-1]["reasons"] if r.factor == "law68")
+
+    assert client.get(f"/organizations/{o.id}").status_code == 200
+    assert scored_alone == [] and "Uncovered Law 68 quota: 2 positions" in law68_reason()
+    o.employees = 100
+    db.session.commit()
+    assert client.get(f"/organizations/{o.id}").status_code == 200
+    assert len(scored_alone) == 1 and "Uncovered Law 68 quota: 8 positions" in law68_reason()
+
+
 def test_coordinator_sets_and_removes_a_boost(client, auth, coord, org):
     """A boost with reason and expiry changes the score; bad input re-renders with the error."""
     o = org(employees=5)
