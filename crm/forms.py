@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.it import codicefiscale, iva
-from wtforms import Field, StringField
+from wtforms import Field, SelectField, StringField, widgets
 from wtforms.validators import ValidationError
 
 from crm.phones import InvalidPhoneNumber, normalise_phone
@@ -76,3 +77,32 @@ def validate_tax_code(form: Any, field: Field) -> None:
                 "for a company, with a correct check character."
             )
         ) from exc
+
+
+_OPTION = Markup('<option value="%s">%s</option>')
+_SELECTED_OPTION = Markup('<option selected value="%s">%s</option>')
+
+
+class PlainOptionsSelect(widgets.Select):
+    """WTForms' select widget, writing plain options directly.
+
+    WTForms builds each option's attributes with its generic ``html_params`` (a ``Markup.format``
+    per attribute): the seven filters of the organization list, about 110 options, took 2.9 ms of a
+    15 ms page. An option with no attributes of its own is written here, exactly as WTForms writes
+    it (a test compares them); any other goes through WTForms.
+    """
+
+    @classmethod
+    def render_option(cls, choice: Any, **kwargs: Any) -> Markup:
+        value = choice.value
+        if kwargs or choice.render_kw or isinstance(value, bool) or not isinstance(value, str | int):
+            return super().render_option(choice, **kwargs)
+        # Markup's % escapes the value and the label.
+        template = _SELECTED_OPTION if choice.selected else _OPTION
+        return template % (value, choice.label or value)
+
+
+class PlainOptionsSelectField(SelectField):
+    """A select field rendered with :class:`PlainOptionsSelect` (for long lists of options)."""
+
+    widget = PlainOptionsSelect()

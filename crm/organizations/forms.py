@@ -25,7 +25,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from crm.forms import PhoneField, StrippedStringField, validate_tax_code, validate_vat_number
+from crm.forms import (
+    PhoneField,
+    PlainOptionsSelectField,
+    StrippedStringField,
+    validate_tax_code,
+    validate_vat_number,
+)
 from crm.labels import choices as enum_choices
 from crm.organizations.models import GeoPrecision, OrganizationKind, OrganizationStatus, SizeBand
 from crm.organizations.services import DATA_FIELDS as ORGANIZATION_DATA_FIELDS
@@ -449,22 +455,22 @@ class OrganizationFilterForm(Form):
     """The list's GET filters. A value that is not a valid choice is ignored, never an error page."""
 
     q = StringField(_l("Search"), render_kw={"type": "search"})
-    kind = SelectField(
+    kind = PlainOptionsSelectField(
         FIELD_LABELS["kind"], choices=select_choices(enum_choices(OrganizationKind), blank=_l("All"))
     )
-    status = SelectField(
+    status = PlainOptionsSelectField(
         FIELD_LABELS["status"],
         choices=select_choices(enum_choices(OrganizationStatus), blank=_l("All")),
     )
-    comune = SelectField(
+    comune = PlainOptionsSelectField(
         FIELD_LABELS["comune_code"], choices=select_choices(comune_choices(), blank=_l("All"))
     )
-    section = SelectField(FIELD_LABELS["ateco_section"], choices=[])
-    size = SelectField(
+    section = PlainOptionsSelectField(FIELD_LABELS["ateco_section"], choices=[])
+    size = PlainOptionsSelectField(
         _l("Size"), choices=select_choices(enum_choices(SizeBand), blank=_l("All"))
     )
-    tag = SelectField(_l("Tag"), choices=[])
-    owner = SelectField(FIELD_LABELS["owner_id"], choices=[])
+    tag = PlainOptionsSelectField(_l("Tag"), choices=[])
+    owner = PlainOptionsSelectField(FIELD_LABELS["owner_id"], choices=[])
 
     def set_dynamic_choices(
         self, *, owners: Sequence[Any], tags: Sequence[str], locale: str
