@@ -564,6 +564,8 @@ class FactorTable:
     seconds: float = 0.0
     # Points, scores and order per set of weights (JSON), filled by apply_weights.
     weighted: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # Sentences already written (Ranking.reasons), by weights, language, row and boost.
+    explained: dict[tuple[Any, ...], tuple[scoring.Reason, ...]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -717,13 +719,23 @@ class Ranking:
         return {f: float(self.points[i, k]) for k, f in enumerate(scoring.FACTORS)}
 
     def reasons(self, i: int, boost: RankingBoost | None = None) -> list[scoring.Reason]:
-        row = self.row(i)
-        if boost is not None and row.get("boost"):
-            from flask_babel import format_date
+        """The sentences of row ``i``'s score. Kept with the table, which is replaced when the
+        data changes: the first pages of the list are written once, not on every view."""
+        boost_key = None if boost is None else (boost.id, boost.reason, boost.expires_on)
+        key = (json.dumps(self.settings.weights, sort_keys=True), _locale(), int(i), boost_key)
+        cached = self.table.explained.get(key)
+        if cached is None:
+            row = self.row(i)
+            if boost is not None and row.get("boost"):
+                from flask_babel import format_date
 
-            row["boost_reason"] = boost.reason
-            row["boost_until"] = format_date(boost.expires_on, "short")
-        return scoring.explain(row, self.factor_points(i))
+                row["boost_reason"] = boost.reason
+                row["boost_until"] = format_date(boost.expires_on, "short")
+            cached = tuple(scoring.explain(row, self.factor_points(i)))
+            if len(self.table.explained) >= EXPLAINED_ROWS:
+                self.table.explained.clear()
+            self.table.explained[key] = cached
+        return list(cached)
 
 
 def _locale() -> str:
@@ -731,6 +743,9 @@ def _locale() -> str:
 
     return str(get_locale() or "it")
 
+
+#: Explained rows kept per factor table (a few pages in two languages and several weightings).
+EXPLAINED_ROWS = 2000
 
 _cache: OrderedDict[tuple[Any, ...], FactorTable] = OrderedDict()
 _cache_lock = threading.Lock()

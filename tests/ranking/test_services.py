@@ -241,6 +241,22 @@ def test_single_organization_score_matches_the_ranking(office, org, interaction)
         assert alone.score[0] == pytest.approx(ranking.score[ranking.index_of(o.id)])
 
 
+def test_explanations_are_written_once_per_table_and_language(office, org, monkeypatch):
+    """The list's sentences are kept with the cached table; another language writes its own."""
+    o = org(employees=40, law68_subject=True, law68_protected_employed=0)
+    written = []
+    real = scoring.explain
+    monkeypatch.setattr(scoring, "explain", lambda *a, **k: written.append(a) or real(*a, **k))
+    ranking = build_ranking()
+    i = ranking.index_of(o.id)
+    english = ranking.reasons(i)
+    assert build_ranking().reasons(i) == english and len(written) == 1
+    with force_locale("it"):
+        italian = ranking.reasons(i)
+    assert len(written) == 2 and italian != english
+    assert any("Legge 68" in r.text for r in italian), italian
+
+
 def test_cache_follows_the_data(office, org):
     """A cached ranking is reused until the data changes."""
     a = org(employees=20)
