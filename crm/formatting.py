@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime, format_decimal, format_tim
 
 from crm.labels import label
 from crm.phones import display_phone
+from crm.privacy.notes import describe_note
 from crm.reference.ateco import section_title
 from crm.reference.places import comune_name
 
@@ -55,6 +56,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["comune"] = comune_name
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["access_note"] = describe_note
     app.jinja_env.globals["url_with"] = _url_with
     app.jinja_env.globals["ateco_section_title"] = lambda letter: section_title(
         letter, str(get_locale() or "it")

@@ -37,6 +37,7 @@ def test_italian_catalog_is_in_step_with_the_code():
         "gettext": None,
         "_l": None,
         "lazy_gettext": None,
+        "N_": None,
         "ngettext": (1, 2),
         "pgettext": ((1, "c"), 2),
         "lazy_pgettext": ((1, "c"), 2),

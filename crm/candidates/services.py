@@ -49,6 +49,7 @@ from crm.privacy.crypto import (
     tax_code_digest,
 )
 from crm.privacy.models import AccessAction, FieldGroup
+from crm.privacy.notes import fields_note
 from crm.reference.places import comune_by_code, fold
 
 IDENTITY_CONTEXT = "candidate.identity"
@@ -233,7 +234,7 @@ def update_sensitive_notes(candidate: Candidate, notes: Mapping[str, Any], *, by
         field_group=FieldGroup.SENSITIVE,
         candidates=[candidate],
         reason=reason,
-        detail=", ".join(k for k, v in asdict(value).items() if v),
+        detail=fields_note(k for k, v in asdict(value).items() if v),
     )
     _commit(by)
 
@@ -409,7 +410,7 @@ def update_candidate(
                 action=AccessAction.CHANGE,
                 field_group=FieldGroup.IDENTITY,
                 candidates=[candidate],
-                detail=", ".join(changed),
+                detail=fields_note(changed),
             )
     if profile is not None:
         for key, value in _clean_profile(profile).items():

@@ -92,6 +92,7 @@ from crm.permissions import (
 from crm.privacy.access import AccessLogFilters, access_log_query
 from crm.privacy.gdpr import erase_candidate, export_candidate
 from crm.privacy.models import AccessAction
+from crm.privacy.notes import N_
 
 bp = Blueprint("candidates", __name__, url_prefix="/candidates")
 
@@ -227,7 +228,7 @@ def edit(candidate_id: int) -> str | Response:
         editing=True,
     )
     if request.method == "GET":
-        identity = reveal_identity(candidate, by=current_user, detail="edit form")
+        identity = reveal_identity(candidate, by=current_user, detail=N_("edit form"))
         form.fill(candidate, identity)
     elif form.validate_on_submit():
         try:
@@ -280,7 +281,7 @@ def _detail_page(candidate_id: int, **forms: Any) -> str:
     identity = None
     notes: dict[int, dict[str, str]] = {}
     if identified:
-        identity = reveal_identity(candidate, by=current_user, detail="profile page, assessment notes")
+        identity = reveal_identity(candidate, by=current_user, detail=N_("profile page, assessment notes"))
         notes = {a.id: assessment_notes(a) for a in candidate.assessments}
     manage = can_manage_candidate(current_user, candidate) and not candidate.is_erased
     experience_form = forms.pop("experience_form", None) or ExperienceForm(formdata=None)

@@ -40,6 +40,7 @@ from crm.organizations.models import Organization
 from crm.permissions import can_manage_candidate, can_see_candidates
 from crm.privacy.access import log_access
 from crm.privacy.models import AccessAction, FieldGroup
+from crm.privacy.notes import N_, note
 from crm.reference.places import comune_by_code, fold
 
 OPENING_FIELDS: frozenset[str] = frozenset(
@@ -370,9 +371,10 @@ def log_presentation(entry_or_candidate: PipelineEntry | Candidate, *, by: User,
     candidate = (
         entry_or_candidate.candidate if isinstance(entry_or_candidate, PipelineEntry) else entry_or_candidate
     )
-    detail = document
+    detail = note(N_("anonymised profile"), document.upper())
     if isinstance(entry_or_candidate, PipelineEntry):
-        detail = f"{document}, opening {entry_or_candidate.opening_id}"
+        opening = f"#{entry_or_candidate.opening_id}"
+        detail = note(N_("anonymised profile for an opening"), document.upper(), opening)
     log_access(
         by=by,
         action=AccessAction.PRESENT,

@@ -33,6 +33,7 @@ from crm.permissions import can_manage_candidate, can_see_candidates, is_candida
 from crm.privacy.access import log_access
 from crm.privacy.crypto import DecryptionError, decrypt_json, encrypt_json
 from crm.privacy.models import AccessAction, FieldGroup
+from crm.privacy.notes import N_
 from crm.visits.models import PlanStatus, VisitPlan
 
 BENEFIT_CONTEXT = "outcomes.benefit"
@@ -189,7 +190,7 @@ def read_benefits(candidate: Candidate, *, by: User) -> list[BenefitView]:
             action=AccessAction.VIEW,
             field_group=FieldGroup.SENSITIVE,
             candidates=[candidate],
-            detail="outcomes: income support (benefit amounts)",
+            detail=N_("outcomes: income support (benefit amounts)"),
             commit=True,
         )
     return [BenefitView(r, *_details(r)) for r in records]
@@ -219,7 +220,7 @@ def add_benefit(candidate: Candidate, data: Mapping[str, Any], *, by: User) -> B
         action=AccessAction.CHANGE,
         field_group=FieldGroup.SENSITIVE,
         candidates=[candidate],
-        detail="outcomes: income support added",
+        detail=N_("outcomes: income support added"),
     )
     _commit(by)
     return record
@@ -233,7 +234,7 @@ def delete_benefit(record: BenefitRecord, *, by: User) -> None:
         action=AccessAction.CHANGE,
         field_group=FieldGroup.SENSITIVE,
         candidates=[record.candidate],
-        detail="outcomes: income support removed",
+        detail=N_("outcomes: income support removed"),
     )
     db.session.delete(record)
     _commit(by)

@@ -31,6 +31,7 @@ from crm.outcomes.labels import DIMENSION_LABELS, STATUS_LABELS, STEP_LABELS, sc
 from crm.outcomes.models import BenefitRecord, LedgerFreeze
 from crm.permissions import can_manage_candidate, candidate_access_required
 from crm.privacy.models import AccessAction
+from crm.privacy.notes import N_, note
 from crm.reference.ateco import sections
 from crm.reference.places import comune_name
 
@@ -299,7 +300,7 @@ def ledger() -> str:
     status = request.args.get("status")
     lines = [x for x in board.lines if status is None or x.status == status]
     services.log_ledger_access(
-        lines, by=current_user, action=AccessAction.LIST, detail="outcomes: ledger lines"
+        lines, by=current_user, action=AccessAction.LIST, detail=N_("outcomes: ledger lines")
     )
     return render_template(
         "outcomes/ledger.html",
@@ -327,7 +328,10 @@ def ledger_export(fmt: str) -> Response:
     start, end, _preset = _period()
     board = services.dashboard(start, end, _filters())
     services.log_ledger_access(
-        board.lines, by=current_user, action=AccessAction.EXPORT, detail=f"outcomes: ledger {fmt}"
+        board.lines,
+        by=current_user,
+        action=AccessAction.EXPORT,
+        detail=note(N_("outcomes: ledger export"), fmt.upper()),
     )
     return _ledger_file(board.lines, board.assumptions, start, end, fmt, frozen=None)
 
@@ -465,7 +469,7 @@ def compare(version: int) -> str:
     )
     old, new, diffs = services.recompute_with(start, end, before, after)
     services.log_ledger_access(
-        new, by=current_user, action=AccessAction.LIST, detail="outcomes: assumptions comparison"
+        new, by=current_user, action=AccessAction.LIST, detail=N_("outcomes: assumptions comparison")
     )
     changed = [p for p in PARAMETERS if before.values.get(p.key) != after.values.get(p.key)]
     return render_template(
@@ -532,7 +536,7 @@ def frozen(freeze_id: int) -> str:
     board = services.dashboard(row.period_from, row.period_to)
     diffs = calc.compare_ledgers(row.lines, board.lines)
     services.log_ledger_access(
-        row.lines, by=current_user, action=AccessAction.LIST, detail="outcomes: frozen ledger"
+        row.lines, by=current_user, action=AccessAction.LIST, detail=N_("outcomes: frozen ledger")
     )
     return render_template(
         "outcomes/frozen.html",
@@ -553,7 +557,10 @@ def frozen_export(freeze_id: int, fmt: str) -> Response:
         abort(404)
     row = _load_freeze(freeze_id)
     services.log_ledger_access(
-        row.lines, by=current_user, action=AccessAction.EXPORT, detail=f"outcomes: frozen ledger {fmt}"
+        row.lines,
+        by=current_user,
+        action=AccessAction.EXPORT,
+        detail=note(N_("outcomes: frozen ledger export"), fmt.upper()),
     )
     return _ledger_file(list(row.lines), row.assumption_set, row.period_from, row.period_to, fmt, frozen=row)
 

@@ -52,6 +52,7 @@ from crm.permissions import can_manage_candidate, can_see_candidates, is_candida
 from crm.privacy.access import log_access
 from crm.privacy.crypto import decrypt_json, encrypt_json, tax_code_digest
 from crm.privacy.models import AccessAction, FieldGroup
+from crm.privacy.notes import N_, note
 
 REASONS_CONTEXT = "referral.reasons"
 NOTE_CONTEXT = "case_note.body"
@@ -232,7 +233,7 @@ def refer_person(
             action=AccessAction.DUPLICATE_MATCH,
             field_group=FieldGroup.IDENTITY,
             candidates=[existing],
-            detail="referral form",
+            detail=N_("referral form"),
             commit=True,
         )
         raise AlreadyReferredError(existing.code)
@@ -286,7 +287,7 @@ def refer_person(
             action=AccessAction.CREATE,
             field_group=FieldGroup.IDENTITY,
             candidates=[candidate],
-            detail="referral form",
+            detail=N_("referral form"),
         )
         _commit(by)
         return referral
@@ -354,7 +355,7 @@ def assign_referrer(
         field_group=FieldGroup.ALL,
         candidates=[candidate],
         reason=reason,
-        detail=f"referrer: {before} -> {after}",
+        detail=note(N_("referrer changed"), f"{before} → {after}"),
     )
     _commit(by)
     return referral
@@ -456,7 +457,7 @@ def portal_cases(user: User, *, today: date | None = None) -> list[PortalRow]:
             action=AccessAction.LIST,
             field_group=FieldGroup.IDENTITY,
             candidates=candidates,
-            detail="referrer portal",
+            detail=N_("referrer portal"),
             commit=True,
         )
     return rows
@@ -514,7 +515,7 @@ def portal_case(user: User, candidate: Candidate) -> PortalCase:
         action=AccessAction.VIEW,
         field_group=FieldGroup.IDENTITY,
         candidates=[candidate],
-        detail="referrer portal: case, plan, presentations",
+        detail=N_("referrer portal: case, plan, presentations"),
         commit=True,
     )
     return PortalCase(

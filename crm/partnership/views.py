@@ -71,6 +71,7 @@ from crm.permissions import (
 )
 from crm.privacy.access import log_access
 from crm.privacy.models import AccessAction, FieldGroup
+from crm.privacy.notes import N_
 
 bp = Blueprint("partnership", __name__, url_prefix="/partnership")
 assert partnership_labels.PARTNERSHIP_LABELS  # registers the labels of this feature's enumerations
@@ -129,7 +130,7 @@ def _plan_page(candidate: Candidate, **forms: Any) -> str:
             action=AccessAction.VIEW,
             field_group=FieldGroup.IDENTITY,
             candidates=[candidate],
-            detail="referral reasons, case notes",
+            detail=N_("referral reasons, case notes"),
             commit=True,
         )
         reasons = referral_reasons(referral)
@@ -307,7 +308,7 @@ def _print_context(candidate: Candidate) -> dict[str, Any]:
         abort(404)
     identity = None
     if can_see_candidate_identity(current_user, candidate):
-        identity = reveal_identity(candidate, by=current_user, detail="printed plan")
+        identity = reveal_identity(candidate, by=current_user, detail=N_("printed plan"))
     return {
         "candidate": candidate,
         "plan": the_plan,

@@ -36,6 +36,7 @@ from crm.permissions import can_see_candidate_identity, is_candidate_coordinator
 from crm.privacy.access import entries_for, log_access
 from crm.privacy.crypto import decrypt_json
 from crm.privacy.models import AccessAction, FieldGroup
+from crm.privacy.notes import N_, note
 
 
 def _iso(value: Any) -> Any:
@@ -169,7 +170,7 @@ def export_candidate(
         field_group=FieldGroup.ALL,
         candidates=[candidate],
         reason=reason,
-        detail=document,
+        detail=note(N_("personal data export"), document.upper()),
         commit=True,
     )
     return data

@@ -155,7 +155,7 @@ def test_change_history_redacts_identity_and_sensitive_fields(operator, make_can
             AccessLog.action == AccessAction.CHANGE, AccessLog.field_group == FieldGroup.IDENTITY
         )
     ).one()
-    assert change.detail == "last_name, tax_code"
+    assert change.detail == "fields — last_name, tax_code"
 
 
 def test_access_log_rows_cannot_be_changed(operator, make_candidate):

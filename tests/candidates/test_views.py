@@ -231,7 +231,7 @@ def test_anonymised_profile_never_shows_identity_health_or_social_services(
         assert secret not in html, secret
         assert secret not in pdf_text, secret
     presented = _logs(AccessAction.PRESENT)
-    assert [p.detail for p in presented] == ["html", "pdf"]
+    assert [p.detail for p in presented] == ["anonymised profile — HTML", "anonymised profile — PDF"]
 
 
 def test_gdpr_export_json_and_pdf_are_complete_and_logged(
@@ -257,8 +257,8 @@ def test_gdpr_export_json_and_pdf_are_complete_and_logged(
     )
     assert pdf.data.startswith(b"%PDF") and b"Esportata" in pdf.data
     assert [(e.reason, e.detail) for e in _logs(AccessAction.EXPORT)] == [
-        ("richiesta art. 15", "json"),
-        ("copia cartacea", "pdf"),
+        ("richiesta art. 15", "personal data export — JSON"),
+        ("copia cartacea", "personal data export — PDF"),
     ]
 
 

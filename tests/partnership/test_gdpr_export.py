@@ -244,7 +244,7 @@ def test_export_is_logged_once_as_before(operator, case):
     export_candidate(case, by=operator, reason="richiesta art. 15", document="json")
     (entry,) = db.session.scalars(select(AccessLog).where(AccessLog.action == AccessAction.EXPORT)).all()
     assert entry.candidate_id == case.id and entry.field_group is FieldGroup.ALL
-    assert (entry.reason, entry.detail) == ("richiesta art. 15", "json")
+    assert (entry.reason, entry.detail) == ("richiesta art. 15", "personal data export — JSON")
 
 
 def test_export_pages_carry_the_partnership(client, auth, operator, case):

@@ -216,7 +216,7 @@ def test_transfer_moves_the_case_and_is_logged(client, auth, coordinator, make_o
     log = db.session.scalars(
         db.select(AccessLog).where(AccessLog.reason == "Cambio assistente sociale")
     ).one()
-    assert log.action is AccessAction.CHANGE and "->" in (log.detail or "")
+    assert log.action is AccessAction.CHANGE and (log.detail or "").startswith("referrer changed — ")
     auth.logout()
     auth.login(old)
     assert client.get(f"/partnership/portal/cases/{referral.candidate_id}").status_code == 404
