@@ -152,6 +152,18 @@ def json_error(error: HTTPException) -> Response:
     return error_response(status, code, str(message), errors=errors or None, headers=headers)
 
 
+def documents_errors(blp: Blueprint, *statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the error statuses a view answers (403, 404, 409…) in the OpenAPI document, each
+    with the JSON error shape (flask-smorest registers a response per status, e.g. ``NOT_FOUND``)."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        for status in statuses:
+            view = blp.alt_response(status, http.HTTPStatus(status).name)(view)
+        return view
+
+    return decorator
+
+
 def api_abort(
     status: int, code: str, message: str, *, errors: Mapping[str, list[str]] | None = None
 ) -> NoReturn:

@@ -103,7 +103,10 @@ def delete_contact(contact: Contact, *, by: User) -> None:
     """
     organization = contact.organization
     _check_may_edit(organization, by)
-    organization.contacts.remove(contact)  # delete-orphan: the row goes with the flush
+    organization.contacts.remove(contact)
+    # An explicit delete, not only delete-orphan: an orphan is found only during the flush, after
+    # the change history's before-flush hook has run, and the deletion went unrecorded.
+    db.session.delete(contact)
     _after_change(organization)
     db.session.commit()
 

@@ -90,8 +90,14 @@ class StopRowForm(Form):
     appointment_time = TimeField(_l("Appointment time"), validators=[Optional()])
     staff_id = SelectField(_l("Operator"), coerce=int, default=ANYONE, validate_choice=False)
 
+    # One check per field: Optional() stops the checks of an empty field, so a day without a time
+    # is caught on the day and a time without a day on the time (the first was silently dropped).
+    def validate_appointment_date(self, field: Any) -> None:
+        if field.data and not self.appointment_time.data:
+            raise ValidationError(_l("Give both the day and the time of the appointment."))
+
     def validate_appointment_time(self, field: Any) -> None:
-        if bool(self.appointment_date.data) != bool(field.data):
+        if field.data and not self.appointment_date.data:
             raise ValidationError(_l("Give both the day and the time of the appointment."))
 
     def to_spec(self) -> StopSpec:

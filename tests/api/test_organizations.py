@@ -254,7 +254,7 @@ def test_coordinator_edits_any_and_admin_may_too(client, op, staff, make_org, he
 
 def test_method_not_allowed_is_json(client, op, make_org, headers):
     org = make_org(owner=op)
-    response = client.delete(f"/api/v1/organizations/{org.id}", headers=headers(op))
+    response = client.put(f"/api/v1/organizations/{org.id}", json={}, headers=headers(op))
     assert response.status_code == 405
     assert response.is_json and response.get_json()["error"] == "method_not_allowed"
 

@@ -218,9 +218,19 @@ def test_delete_view_removes_contact(client, auth, operator, make_org):
     org.contacts.append(contact)
     db.session.commit()
     auth.login(operator)
-    response = client.post(f"/contacts/{contact.id}/delete", follow_redirects=True)
+    contact_id = contact.id
+    response = client.post(f"/contacts/{contact_id}/delete", follow_redirects=True)
     assert response.status_code == 200
-    assert db.session.get(Contact, contact.id) is None
+    assert db.session.get(Contact, contact_id) is None
+    # The deletion is in the change history, by whom (it was lost when the row went as an orphan).
+    deleted = db.session.scalars(
+        select(ChangeLog).where(
+            ChangeLog.entity_type == "contact",
+            ChangeLog.entity_id == contact_id,
+            ChangeLog.action == ChangeAction.DELETE,
+        )
+    ).all()
+    assert [e.user_id for e in deleted] == [operator.id]
 
 
 def test_unknown_ids_are_404(client, auth, coordinator):

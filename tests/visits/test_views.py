@@ -133,6 +133,9 @@ def test_bad_input_is_shown_not_a_server_error(client, auth, coordinator, field_
     assert "19:00" in html
     half = _form(field_staff, orgs[:1], office, **{"stops-0-appointment_time": "10:00"})
     assert "Give both the day and the time" in client.post("/visits/plan", data=half).get_data(as_text=True)
+    day_only = _form(field_staff, orgs[:1], office, **{"stops-0-appointment_date": DAY.isoformat()})
+    response = client.post("/visits/plan", data=day_only)
+    assert "Give both the day and the time" in response.get_data(as_text=True)
     bad_date = _form(field_staff, orgs, office, first_day="2030-13-45")
     assert client.post("/visits/plan", data=bad_date).status_code == 200
     assert _plans() == 0

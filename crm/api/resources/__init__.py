@@ -7,6 +7,7 @@ from crm.api.resources import (
     contacts,
     followups,
     interactions,
+    jobs,
     me,
     openings,
     organizations,
@@ -23,4 +24,5 @@ BLUEPRINTS = (
     visits.visits_blp,
     candidates.blp,
     openings.blp,
+    jobs.blp,
 )

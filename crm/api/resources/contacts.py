@@ -10,7 +10,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from crm.api.core import PageArgs, api_abort, make_blueprint, page_schema, paginate, validate_form
+from crm.api.core import (
+    PageArgs,
+    api_abort,
+    documents_errors,
+    make_blueprint,
+    page_schema,
+    paginate,
+    validate_form,
+)
 from crm.api.fields import Enum, Id, Text
 from crm.api.resources.common import OrganizationBrief, load_or_404
 from crm.contacts.forms import ContactForm
@@ -19,6 +27,7 @@ from crm.contacts.services import (
     CONTACT_FIELDS,
     ContactPermissionError,
     create_contact,
+    delete_contact,
     update_contact,
 )
 from crm.organizations.models import Organization
@@ -127,6 +136,22 @@ def update(data: dict[str, Any], contact_id: int) -> Contact:
     form = validate_form(ContactForm, values)
     try:
         return update_contact(contact, form.model_data(), by=current_user)
+    except ContactPermissionError:
+        _forbidden()
+
+
+@blp.route("/<int:contact_id>", methods=["DELETE"])
+@blp.response(204)
+@documents_errors(blp, 403, 404)
+def delete(contact_id: int) -> None:
+    """Delete a contact (the organization's owner or a coordinator).
+
+    Interactions and follow-ups that named it stay, without it.
+    """
+    contact: Contact = load_or_404(Contact, contact_id, selectinload(Contact.organization))
+    _require_edit(contact.organization)
+    try:
+        delete_contact(contact, by=current_user)
     except ContactPermissionError:
         _forbidden()
 

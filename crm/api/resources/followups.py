@@ -6,12 +6,21 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from crm.api.core import PageArgs, api_abort, make_blueprint, page_schema, paginate, validate_form
+from crm.api.core import (
+    PageArgs,
+    api_abort,
+    documents_errors,
+    make_blueprint,
+    page_schema,
+    paginate,
+    validate_form,
+)
 from crm.api.fields import Day, Enum, Id, Text
 from crm.api.resources.common import OrganizationBrief, UserBrief, load_or_404
 from crm.api.resources.interactions import ContactBrief
@@ -24,6 +33,7 @@ from crm.followups.services import (
     cancel_follow_up,
     complete_follow_up,
     create_follow_up,
+    delete_follow_up,
     reopen_follow_up,
     update_follow_up,
 )
@@ -186,6 +196,24 @@ def update(data: dict[str, Any], follow_up_id: int) -> FollowUp:
         }[status]
         change(follow_up, by=current_user)
     return _load(follow_up.id)
+
+
+@blp.route("/<int:follow_up_id>", methods=["DELETE"])
+@blp.response(204)
+@documents_errors(blp, 403, 404)
+def delete(follow_up_id: int) -> None:
+    """Delete a follow-up (its assignee, its author or a coordinator, as on the board)."""
+    follow_up = load_or_404(FollowUp, follow_up_id)
+    if not can_edit_follow_up(current_user, follow_up):
+        _not_yours()
+    try:
+        delete_follow_up(follow_up, by=current_user)
+    except FollowUpPermissionError:
+        _not_yours()
+
+
+def _not_yours() -> NoReturn:
+    api_abort(403, "forbidden", _("Only its assignee, its author or a coordinator may delete it."))
 
 
 def _load(follow_up_id: int) -> FollowUp:

@@ -7,10 +7,19 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from crm.api.core import PageArgs, api_abort, make_blueprint, page_schema, paginate, validate_form
+from crm.api.core import (
+    PageArgs,
+    api_abort,
+    documents_errors,
+    make_blueprint,
+    page_schema,
+    paginate,
+    validate_form,
+)
 from crm.api.fields import FIRST_DATE, LAST_DATE, Day, Enum, Id, Text
 from crm.api.resources.common import OrganizationBrief, UserBrief, load_or_404
 from crm.followups.services import assignable_users
@@ -27,6 +36,7 @@ from crm.interactions.services import (
     InteractionError,
     InteractionPermissionError,
     activity_query,
+    delete_interaction,
     log_interaction,
     to_local,
     update_interaction,
@@ -196,6 +206,24 @@ def update(data: dict[str, Any], interaction_id: int) -> Interaction:
     except InteractionError:
         _bad_people()
     return _load(interaction.id)
+
+
+@blp.route("/<int:interaction_id>", methods=["DELETE"])
+@blp.response(204)
+@documents_errors(blp, 403, 404)
+def delete(interaction_id: int) -> None:
+    """Delete an interaction (its author or a coordinator); its follow-ups stay, without it."""
+    interaction = load_or_404(Interaction, interaction_id)
+    if not can_edit_interaction(current_user, interaction):
+        _not_yours()
+    try:
+        delete_interaction(interaction, by=current_user)
+    except InteractionPermissionError:
+        _not_yours()
+
+
+def _not_yours() -> NoReturn:
+    api_abort(403, "forbidden", _("Only its author or a coordinator may delete an interaction."))
 
 
 def _load(interaction_id: int) -> Interaction:

@@ -6,11 +6,20 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import validate
 from sqlalchemy.orm import selectinload
 
-from crm.api.core import PageArgs, api_abort, make_blueprint, page_schema, paginate, validate_form
+from crm.api.core import (
+    PageArgs,
+    api_abort,
+    documents_errors,
+    make_blueprint,
+    page_schema,
+    paginate,
+    validate_form,
+)
 from crm.api.fields import Day, Enum, Id, Text
 from crm.api.resources.common import OrganizationBrief, load_or_404
 from crm.candidates.models import Shift
@@ -25,7 +34,15 @@ from crm.openings.models import (
     PipelineEntry,
     PipelineStage,
 )
-from crm.openings.services import OpeningError, OpeningFilters, create_opening, opening_query, update_opening
+from crm.openings.services import (
+    OpeningError,
+    OpeningFilters,
+    OpeningPermissionError,
+    create_opening,
+    delete_opening,
+    opening_query,
+    update_opening,
+)
 from crm.organizations.models import Organization
 from crm.permissions import can_see_candidates
 
@@ -239,6 +256,33 @@ def update(data: dict[str, Any], opening_id: int) -> _Detail:
     except OpeningError:
         _bad_interaction()
     return _detail(opening.id)
+
+
+@blp.route("/<int:opening_id>", methods=["DELETE"])
+@blp.response(204)
+@documents_errors(blp, 403, 404, 409)
+def delete(opening_id: int) -> None:
+    """Delete an opening (coordinators).
+
+    One through which someone was hired is closed instead, not deleted: `409 opening_has_hires`.
+    """
+    if not current_user.is_coordinator:
+        _coordinators_only()
+    opening: Opening = load_or_404(Opening, opening_id)
+    try:
+        delete_opening(opening, by=current_user)
+    except OpeningPermissionError:
+        _coordinators_only()
+    except OpeningError:
+        api_abort(
+            409,
+            "opening_has_hires",
+            _("Someone was hired through this opening: close it instead of deleting it."),
+        )
+
+
+def _coordinators_only() -> NoReturn:
+    api_abort(403, "forbidden", _("Only coordinators may delete openings."))
 
 
 def _form_values(values: dict[str, Any]) -> dict[str, Any]:

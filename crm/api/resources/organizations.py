@@ -1,4 +1,4 @@
-"""``/api/v1/organizations``: the organization list's filters, detail, create and update.
+"""``/api/v1/organizations``: the organization list's filters, detail, create, update and delete.
 
 Input goes through the screen's :class:`~crm.organizations.forms.OrganizationForm` and the services,
 so validation (Partita IVA checksum, CAP of the comune, ATECO code, opening hours…), the audit trail
@@ -10,11 +10,20 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import validate
 from sqlalchemy.orm import selectinload
 
-from crm.api.core import PageArgs, api_abort, make_blueprint, page_schema, paginate, validate_form
+from crm.api.core import (
+    PageArgs,
+    api_abort,
+    documents_errors,
+    make_blueprint,
+    page_schema,
+    paginate,
+    validate_form,
+)
 from crm.api.fields import Enum, Text
 from crm.api.resources.common import UserBrief, load_or_404
 from crm.organizations.forms import WEEKDAYS, EditOrganizationForm, OrganizationForm, format_day_hours
@@ -35,6 +44,7 @@ from crm.organizations.services import (
     OrganizationFilters,
     OrganizationPermissionError,
     create_organization,
+    delete_organization,
     owner_candidates,
     search_organizations,
     update_organization,
@@ -262,12 +272,34 @@ def update(data: dict[str, Any], organization_id: int) -> Organization:
     return organization
 
 
+@blp.route("/<int:organization_id>", methods=["DELETE"])
+@blp.response(204)
+@documents_errors(blp, 403, 404)
+def delete(organization_id: int) -> None:
+    """Delete an organization with its contacts, interactions, follow-ups and openings (coordinators).
+
+    As on the screen, even its owner may not; the change history keeps what was deleted.
+    """
+    # The screen refuses other roles before loading anything: an operator learns nothing about ids.
+    if not current_user.is_coordinator:
+        api_abort(403, "forbidden", _("Only coordinators may delete organizations."))
+    organization = _load(organization_id, selectinload(Organization.contacts))
+    try:
+        delete_organization(organization, by=current_user)
+    except OrganizationPermissionError:
+        api_abort(403, "forbidden", _("Only coordinators may delete organizations."))
+
+
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-def _load(organization_id: int) -> Organization:
+def _load(organization_id: int, *options: Any) -> Organization:
     return load_or_404(  # type: ignore[no-any-return]
-        Organization, organization_id, selectinload(Organization.owner), selectinload(Organization.tags)
+        Organization,
+        organization_id,
+        selectinload(Organization.owner),
+        selectinload(Organization.tags),
+        *options,
     )
 
 

@@ -1,34 +1,76 @@
-"""``/api/v1/visit-plans`` and ``/api/v1/visits``: the planner's results and the visits themselves
-(the screens' rules: coordinators see every plan and anyone's agenda; operators the plans they have
-a route in, their own routes and their own visits)."""
+"""``/api/v1/visit-plans`` and ``/api/v1/visits``: the planner and its results, and the visits
+themselves (the screens' rules: coordinators plan, see every plan and anyone's agenda; operators the
+plans they have a route in, their own routes and their own visits).
+
+A plan is made as on the planning screen: the request goes through the screen's :class:`PlanForm`
+and :func:`~crm.visits.services.create_plan`, and :func:`~crm.visits.services.submit_plan` hands it
+to the app's runner - solved at once when plans run inline, else in the background (a warm solver
+process, or a job worker with RQ), which the client then polls.
+"""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
-from typing import Any
+from datetime import date, time, timedelta
+from typing import Any, NoReturn
 
 import marshmallow as ma
+from flask import jsonify, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
-from crm.api.core import PageArgs, api_abort, make_blueprint, page_schema, paginate
-from crm.api.fields import Day, Enum, Id
+from crm.api.core import (
+    PageArgs,
+    api_abort,
+    documents_errors,
+    make_blueprint,
+    page_schema,
+    paginate,
+    validate_form,
+)
+from crm.api.fields import Day, Enum, Id, Text
 from crm.api.resources.common import OrganizationBrief, UserBrief, load_or_404
 from crm.api.resources.interactions import InteractionPage
+from crm.api.resources.jobs import JobOut, job_location, plan_job
+from crm.auth.models import User
+from crm.extensions import db
 from crm.interactions.models import Interaction, InteractionKind, InteractionStatus
 from crm.interactions.services import to_utc
+from crm.visits.forms import ANYONE, PlanForm
+from crm.visits.jobs import InlineRunner, get_runner
 from crm.visits.models import PlanStatus, VisitPlan
-from crm.visits.planning import EXCLUSION_REASONS, violation_text
+from crm.visits.planning import (
+    DEFAULT_LUNCH_FROM,
+    DEFAULT_LUNCH_MINUTES,
+    DEFAULT_LUNCH_TO,
+    DEFAULT_PRIORITY,
+    DEFAULT_WORK_END,
+    DEFAULT_WORK_START,
+    EXCLUSION_REASONS,
+    violation_text,
+)
 from crm.visits.services import (
+    MAX_PLAN_DAYS,
+    PlanInputError,
     PlanStateError,
     PlanViolationsError,
     accept_plan,
+    all_offices,
     cancel_plan,
+    config,
+    create_plan,
+    default_office_id,
     expire_stale_plans,
+    organizations_by_id,
+    plan_days,
     plan_staff_ids,
     plan_view,
+    plannable_staff,
     reopen_plan,
+    submit_plan,
 )
 from routing.model import TravelMode
 
@@ -140,6 +182,11 @@ def get_plan(plan_id: int) -> _PlanDetail:
         api_abort(403, "forbidden", "You have no route in this plan.")
     if plan.status.is_running:
         expire_stale_plans()
+    return _plan_detail(plan)
+
+
+def _plan_detail(plan: VisitPlan) -> _PlanDetail:
+    """The plan with the routes the current user may see."""
     view = plan_view(plan)
     routes = []
     unassigned = []
@@ -196,6 +243,273 @@ class _PlanDetail:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._plan, name)
+
+
+# --- Planning -------------------------------------------------------------------------------------
+
+
+def _hh_mm(value: time | None) -> str | None:
+    """A time as the planning form's fields read it (``HH:MM``)."""
+    return None if value is None else value.strftime("%H:%M")
+
+
+class PlanStaffIn(ma.Schema):
+    """One person who makes visits on every chosen day (as a row of the planning screen)."""
+
+    user_id = Id(metadata={"description": "The operator's user id (or give `email`)."})
+    email = Text(max_length=254, metadata={"description": "The operator's e-mail (or give `user_id`)."})
+    mode = Enum(TravelMode, load_default=TravelMode.CAR, metadata={"description": "How they travel."})
+    start_office_id = Id(metadata={"description": "Office the day starts at (default: their office)."})
+    end_office_id = Id(metadata={"description": "Office the day ends at (default: where it starts)."})
+    work_start = ma.fields.Time(metadata={"description": f"Default {DEFAULT_WORK_START:%H:%M}."})
+    work_end = ma.fields.Time(metadata={"description": f"Default {DEFAULT_WORK_END:%H:%M}."})
+    lunch_minutes = ma.fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=120), metadata={"description": "Default 30."}
+    )
+    lunch_from = ma.fields.Time(
+        metadata={"description": f"Lunch not before; default {DEFAULT_LUNCH_FROM:%H:%M}."}
+    )
+    lunch_to = ma.fields.Time(metadata={"description": f"Lunch over by; default {DEFAULT_LUNCH_TO:%H:%M}."})
+    max_visits = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=30))
+
+    @ma.validates_schema
+    def _one_identity(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("user_id" in data) == ("email" in data):
+            raise ma.ValidationError(_("Give either user_id or email."), "user_id")
+
+
+class PlanStopIn(ma.Schema):
+    """One organization to visit (as a row of the planning screen)."""
+
+    organization_id = Id(required=True)
+    minutes = ma.fields.Integer(
+        strict=True,
+        validate=validate.Range(min=5, max=480),
+        metadata={"description": "Length of the visit (default: DEFAULT_VISIT_MINUTES, 45)."},
+    )
+    priority = ma.fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=100), metadata={"description": "Default 50."}
+    )
+    appointment_date = Day(allow_none=True, metadata={"description": "Agreed day (with the time)."})
+    appointment_time = ma.fields.Time(allow_none=True, metadata={"description": "Agreed local time."})
+    staff_id = Id(allow_none=True, metadata={"description": "The operator who must make this visit."})
+
+    @ma.validates_schema
+    def _whole_appointment(self, data: dict[str, Any], **kwargs: Any) -> None:
+        # The screen's form checks this only when the time is given; a day alone would be dropped.
+        day, hour = data.get("appointment_date"), data.get("appointment_time")
+        if (day is None) != (hour is None):
+            raise ma.ValidationError(
+                _("Give both the day and the time of the appointment."),
+                "appointment_time" if hour is None else "appointment_date",
+            )
+
+
+class PlanCreate(ma.Schema):
+    first_day = Day(required=True)
+    days = ma.fields.Integer(
+        strict=True,
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_PLAN_DAYS),
+        metadata={"description": "How many days from first_day (Saturdays and Sundays skipped, see below)."},
+    )
+    skip_weekends = ma.fields.Boolean(
+        load_default=True, metadata={"description": "Skip Saturdays and Sundays in a range."}
+    )
+    purpose = Text(max_length=150, allow_none=True, metadata={"description": "Subject of the visits."})
+    seconds = ma.fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=30),
+        metadata={"description": "Time the solver may search (default PLAN_SECONDS, 5)."},
+    )
+    staff = ma.fields.List(
+        ma.fields.Nested(PlanStaffIn), required=True, validate=validate.Length(min=1, max=100)
+    )
+    stops = ma.fields.List(
+        ma.fields.Nested(PlanStopIn), required=True, validate=validate.Length(min=1, max=1000)
+    )
+
+
+class PlanSubmittedOut(ma.Schema):
+    """A plan being solved in the background: poll the `Location` header's URL."""
+
+    plan = ma.fields.Nested(VisitPlanOut, required=True)
+    job = ma.fields.Nested(
+        JobOut,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The background job, when plans go to the job queue; else null (poll the plan)."
+        },
+    )
+
+
+@plans_blp.route("", methods=["POST"])
+@plans_blp.arguments(PlanCreate)
+@plans_blp.response(201, VisitPlanDetailOut)
+@plans_blp.alt_response(
+    202,
+    schema=PlanSubmittedOut,
+    description="Solving in the background: poll the job (or the plan) at `Location`.",
+    headers={"Location": {"description": "URL to poll", "schema": {"type": "string"}}},
+    success=True,
+)
+@documents_errors(plans_blp, 403)
+def create(data: dict[str, Any]) -> _PlanDetail | Response:
+    """Plan visits, as the planning screen does (coordinators).
+
+    The new plan is a draft: accept it with `POST /visit-plans/{id}/accept`. 201 with the plan when
+    it was solved at once; 202 when it is solved in the background.
+    """
+    if not current_user.is_coordinator:
+        api_abort(403, "forbidden", _("Only coordinators plan visits."))
+    offices = all_offices()
+    staff = plannable_staff(current_user)
+    errors: dict[str, list[str]] = {}
+    rows = _staff_rows(data["staff"], staff, offices, errors)
+    stops = _stop_rows(data["stops"], staff, errors)
+    if errors:
+        api_abort(422, "validation_failed", _("Some fields are not valid."), errors=errors)
+    last_day = _last_day(data["first_day"], data["days"], data["skip_weekends"])
+    values: dict[str, Any] = {
+        "first_day": data["first_day"],
+        "last_day": last_day,
+        "skip_weekends": data["skip_weekends"],
+        "purpose": data.get("purpose"),
+        "seconds": data.get("seconds") or int(config("PLAN_SECONDS", 5)),
+    }
+    for index, row in enumerate(rows):
+        values.update({f"staff-{index}-{name}": value for name, value in row.items()})
+    for index, row in enumerate(stops):
+        values.update({f"stops-{index}-{name}": value for name, value in row.items()})
+    form: PlanForm = validate_form(PlanForm, values, prepare=lambda f: f.set_choices(offices, staff))
+    days = plan_days(form.first_day.data, form.last_day.data, skip_weekends=form.skip_weekends.data)
+    try:
+        plan = create_plan(form.to_request(days), by=current_user)
+    except PlanInputError as exc:
+        _refused(exc, rows, stops)
+    inline = isinstance(get_runner(), InlineRunner)
+    submit_plan(plan)
+    if inline:
+        db.session.refresh(plan)
+        return _plan_detail(plan)
+    job = plan_job(plan.id, current_user.id)
+    response = jsonify(PlanSubmittedOut().dump({"plan": plan, "job": job}))
+    response.status_code = 202
+    response.headers["Location"] = (
+        job_location(job) if job is not None else url_for("api_visit_plans.get_plan", plan_id=plan.id)
+    )
+    return response
+
+
+def _staff_rows(
+    requested: list[dict[str, Any]], staff: list[User], offices: list[Any], errors: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    """The screen's staff rows for ``requested``: only people the screen offers, each once (what is
+    wrong goes into ``errors`` by field path)."""
+    by_id = {user.id: user for user in staff}
+    by_email = {user.email.lower(): user for user in staff}
+    office_ids = {office.id for office in offices}
+    rows: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for index, spec in enumerate(requested):
+        field = "user_id" if "user_id" in spec else "email"
+        user = by_id.get(spec["user_id"]) if field == "user_id" else by_email.get(spec["email"].lower())
+        if user is None:
+            errors[f"staff.{index}.{field}"] = [_("Not an active operator who can be planned.")]
+            continue
+        if user.id in seen:
+            errors[f"staff.{index}.{field}"] = [_("This person is already in the plan.")]
+            continue
+        seen.add(user.id)
+        start = spec.get("start_office_id", default_office_id(user, offices))
+        end = spec.get("end_office_id", start)
+        for name in ("start_office_id", "end_office_id"):
+            # Only what was sent: the end defaults to the start, reported once.
+            if spec.get(name) is not None and spec[name] not in office_ids:
+                errors[f"staff.{index}.{name}"] = [_("No office with id %(id)d.", id=spec[name])]
+        rows.append(
+            {
+                "user_id": user.id,
+                "include": True,
+                "mode": spec["mode"],
+                "start_office_id": start,
+                "end_office_id": end,
+                "work_start": _hh_mm(spec.get("work_start", DEFAULT_WORK_START)),
+                "work_end": _hh_mm(spec.get("work_end", DEFAULT_WORK_END)),
+                "lunch_minutes": spec.get("lunch_minutes", DEFAULT_LUNCH_MINUTES),
+                "lunch_from": _hh_mm(spec.get("lunch_from", DEFAULT_LUNCH_FROM)),
+                "lunch_to": _hh_mm(spec.get("lunch_to", DEFAULT_LUNCH_TO)),
+                "max_visits": spec.get("max_visits"),
+            }
+        )
+    return rows
+
+
+def _stop_rows(
+    requested: list[dict[str, Any]], staff: list[User], errors: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    """The screen's organization rows for ``requested``: existing organizations, each once (what is
+    wrong goes into ``errors`` by field path)."""
+    cap = int(config("PLAN_MAX_STOPS", 100))
+    if len(requested) > cap:
+        errors["stops"] = [_("A plan visits at most %(n)d organizations.", n=cap)]
+        return []
+    found = organizations_by_id(spec["organization_id"] for spec in requested)
+    staff_ids = {user.id for user in staff}
+    minutes = int(config("DEFAULT_VISIT_MINUTES", 45))
+    rows: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for index, spec in enumerate(requested):
+        organization_id = spec["organization_id"]
+        if organization_id not in found:
+            errors[f"stops.{index}.organization_id"] = [
+                _("No organization with id %(id)d.", id=organization_id)
+            ]
+        elif organization_id in seen:
+            errors[f"stops.{index}.organization_id"] = [_("This organization is already in the plan.")]
+        seen.add(organization_id)
+        staff_id = spec.get("staff_id")
+        if staff_id is not None and staff_id not in staff_ids:
+            errors[f"stops.{index}.staff_id"] = [_("Not an active operator who can be planned.")]
+        rows.append(
+            {
+                "organization_id": organization_id,
+                "include": True,
+                "minutes": spec.get("minutes", minutes),
+                "priority": spec.get("priority", DEFAULT_PRIORITY),
+                "appointment_date": spec.get("appointment_date"),
+                "appointment_time": _hh_mm(spec.get("appointment_time")),
+                "staff_id": staff_id or ANYONE,
+            }
+        )
+    return rows
+
+
+def _last_day(first: date, count: int, skip_weekends: bool) -> date:
+    """The last day of the range holding ``count`` plan days from ``first`` (screen's rule for
+    weekends, :func:`~crm.visits.services.plan_days`)."""
+    last = first
+    while len(plan_days(first, last, skip_weekends=skip_weekends)) < count:
+        last += timedelta(days=1)
+    return last
+
+
+def _refused(exc: PlanInputError, staff: list[dict[str, Any]], stops: list[dict[str, Any]]) -> NoReturn:
+    """The planner's reasons, by the index of the staff member or organization in the request."""
+    built = exc.built
+    staff_index = {row["user_id"]: index for index, row in enumerate(staff)}
+    stop_index = {row["organization_id"]: index for index, row in enumerate(stops)}
+    errors: dict[str, list[str]] = {}
+    if built.errors:
+        errors["_schema"] = [str(message) for message in built.errors]
+    for user_id, message in built.staff_errors.items():
+        errors.setdefault(f"staff.{staff_index.get(user_id, user_id)}", []).append(str(message))
+    for organization_id, message in built.stop_errors.items():
+        errors.setdefault(f"stops.{stop_index.get(organization_id, organization_id)}", []).append(
+            str(message)
+        )
+    api_abort(422, "plan_not_possible", _("These visits cannot be planned as asked."), errors=errors)
 
 
 # --- A coordinator's decisions on a plan ------------------------------------------------------------
