@@ -17,6 +17,7 @@ import marshmallow as ma
 from flask import Flask, g, jsonify, request, url_for
 from flask_smorest import Api, Blueprint
 from flask_smorest import abort as smorest_abort
+from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from sqlalchemy import Select
 from werkzeug.datastructures import MultiDict
@@ -292,16 +293,25 @@ def _page_url(page: int) -> str:
 
 
 def paginate(
-    stmt: Select[Any], args: Mapping[str, Any], *, transform: Callable[[list[Any]], Any] | None = None
+    stmt: Select[Any] | Callable[..., Pagination],
+    args: Mapping[str, Any],
+    *,
+    transform: Callable[[list[Any]], Any] | None = None,
 ) -> dict[str, Any]:
-    """One page of ``stmt`` with the totals and links of the envelope (two queries + eager loads)."""
-    pagination = db.paginate(
-        stmt,
-        page=args["page"],
-        per_page=args["per_page"],
-        max_per_page=MAX_PER_PAGE,
-        error_out=False,
-    )
+    """One page of ``stmt`` with the totals and links of the envelope (two queries + eager loads).
+
+    ``stmt`` may instead make the page itself, called with ``page``, ``per_page`` and
+    ``max_per_page`` (the organization list's cached pages)."""
+    if isinstance(stmt, Select):
+        pagination = db.paginate(
+            stmt,
+            page=args["page"],
+            per_page=args["per_page"],
+            max_per_page=MAX_PER_PAGE,
+            error_out=False,
+        )
+    else:
+        pagination = stmt(page=args["page"], per_page=args["per_page"], max_per_page=MAX_PER_PAGE)
     pages = max(pagination.pages, 1)
     items = list(pagination.items)
     return {

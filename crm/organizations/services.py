@@ -7,10 +7,12 @@ request; ``by`` is the staff member acting.
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -20,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from crm.audit.services import acting_as
 from crm.auth.models import Role, User
 from crm.db_types import utcnow
-from crm.extensions import db
+from crm.extensions import cache, db
 from crm.organizations.models import (
     GeoPrecision,
     Organization,
@@ -28,6 +30,7 @@ from crm.organizations.models import (
     OrganizationStatus,
     SizeBand,
     Tag,
+    organization_tag,
 )
 from crm.organizations.search import build_search_text, search_condition
 from crm.reference.ateco import section_of
@@ -311,6 +314,91 @@ def search_organizations(filters: OrganizationFilters) -> Select[tuple[Organizat
         selectinload(Organization.owner), selectinload(Organization.tags)
     )
     return stmt.where(*filter_conditions(filters)).order_by(*_ordering(filters.sort, filters.direction))
+
+
+def organizations_version() -> str:
+    """A token that changes whenever organizations are added, deleted or edited.
+
+    Index-only aggregates (under a millisecond on SQLite, about 2 on PostgreSQL, at 50,000 rows).
+    Edits through the application bump ``updated_at``; bulk paths that bypass it (merges, imports)
+    also change the count or the highest id. The map's data and the list's pages are cached by
+    it, so a stale one can only outlive a change that touches none of them (renaming a tag), and
+    the caches' timeout (one minute) bounds even that.
+    """
+    # Scalar subqueries, not one SELECT of several aggregates: each is then answered from an index
+    # alone (a count over the smallest index, the others at one end of theirs), where the combined
+    # form read the whole table - 5 ms on SQLite and 26 ms on PostgreSQL at 50,000.
+    count, highest, updated, tagged = db.session.execute(
+        select(
+            select(func.count()).select_from(Organization).scalar_subquery(),
+            select(func.max(Organization.id)).scalar_subquery(),
+            select(func.max(Organization.updated_at)).scalar_subquery(),
+            # Tagging alone writes only the association table, not the organization row.
+            select(func.count()).select_from(organization_tag).scalar_subquery(),
+        )
+    ).one()
+    return f"{count}-{highest}-{updated.isoformat() if updated else ''}-{tagged}"
+
+
+#: Seconds a page of the organization list (its ids and the number of matches) is kept.
+LIST_CACHE_SECONDS = 60
+
+
+class OrganizationListPage(Pagination):
+    """A page of the organization list, for the screen and the API.
+
+    Which organizations a page holds, and how many match, are kept per filters and data version
+    (:func:`organizations_version`): on SQLite a common search word ("srl", 18,000 matches at
+    50,000 organizations) took 20 ms to sort and count, and people page back and forth through the
+    same results. The organizations themselves are read afresh every time.
+    """
+
+    def __init__(self, filters: OrganizationFilters, *, page: int, per_page: int, max_per_page: int) -> None:
+        digest = hashlib.sha256(repr((organizations_version(), filters)).encode()).hexdigest()
+        super().__init__(
+            page=page,
+            per_page=per_page,
+            max_per_page=max_per_page,
+            error_out=False,
+            filters=filters,
+            key=digest,
+        )
+
+    def _query_items(self) -> list[Any]:
+        filters: OrganizationFilters = self._query_args["filters"]
+        key = f"organization-list:{self._query_args['key']}:{self.page}:{self.per_page}"
+        ids = cache.get(key)
+        if ids is None:
+            stmt = (
+                select(Organization.id)
+                .where(*filter_conditions(filters))
+                .order_by(*_ordering(filters.sort, filters.direction))
+                .limit(self.per_page)
+                .offset(self._query_offset)
+            )
+            ids = list(db.session.scalars(stmt))
+            cache.set(key, ids, timeout=LIST_CACHE_SECONDS)
+        if not ids:
+            return []
+        loaded = db.session.scalars(
+            select(Organization)
+            .where(Organization.id.in_(ids))
+            .options(selectinload(Organization.owner), selectinload(Organization.tags))
+        )
+        by_id = {org.id: org for org in loaded}
+        # An organization deleted since the page was cached is simply left out.
+        return [by_id[i] for i in ids if i in by_id]
+
+    def _query_count(self) -> int:
+        filters: OrganizationFilters = self._query_args["filters"]
+        key = f"organization-count:{self._query_args['key']}"
+        total = cache.get(key)
+        if total is None:
+            total = db.session.scalar(
+                select(func.count()).select_from(Organization).where(*filter_conditions(filters))
+            )
+            cache.set(key, total, timeout=LIST_CACHE_SECONDS)
+        return int(total or 0)
 
 
 def _ordering(sort: str, direction: str) -> list[Any]:

@@ -42,10 +42,10 @@ from crm.organizations.services import (
     DuplicateVatNumberError,
     OrganizationConflictError,
     OrganizationFilters,
+    OrganizationListPage,
     create_organization,
     delete_organization,
     owner_candidates,
-    search_organizations,
     tag_names,
     update_organization,
     used_comune_centre,
@@ -99,12 +99,11 @@ def parse_list_filters(args: Any) -> tuple[OrganizationFilterForm, OrganizationF
 def index() -> str:
     filter_form, filters, invalid = parse_list_filters(request.args)
     per_page = request.args.get("per_page", current_app.config["ITEMS_PER_PAGE"], type=int)
-    pagination = db.paginate(
-        search_organizations(filters),
+    pagination = OrganizationListPage(
+        filters,
         page=max(request.args.get("page", 1, type=int), 1),
         per_page=min(max(per_page, 1), MAX_PER_PAGE),
         max_per_page=MAX_PER_PAGE,
-        error_out=False,
     )
     return render_template(
         "organizations/index.html",

@@ -21,7 +21,7 @@ def test_unexpected_error_is_a_json_500_without_details(client, op, headers, mon
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("crm.api.resources.organizations.search_organizations", boom)
+    monkeypatch.setattr("crm.api.resources.organizations.OrganizationListPage", boom)
     response = client.get("/api/v1/organizations", headers=headers(op, "read"))
     assert response.status_code == 500 and response.is_json
     body = response.get_json()
@@ -33,7 +33,7 @@ def test_rate_limit_is_json_429(client, op, headers, monkeypatch):
     def limited(*args, **kwargs):
         raise TooManyRequests(retry_after=30)
 
-    monkeypatch.setattr("crm.api.resources.organizations.search_organizations", limited)
+    monkeypatch.setattr("crm.api.resources.organizations.OrganizationListPage", limited)
     response = client.get("/api/v1/organizations", headers=headers(op, "read"))
     assert response.status_code == 429
     assert response.get_json()["error"] == "too_many_requests"

@@ -7,6 +7,7 @@ and optimistic locking are those of the screens.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, NoReturn
 
 import marshmallow as ma
@@ -42,11 +43,11 @@ from crm.organizations.services import (
     DuplicateVatNumberError,
     OrganizationConflictError,
     OrganizationFilters,
+    OrganizationListPage,
     OrganizationPermissionError,
     create_organization,
     delete_organization,
     owner_candidates,
-    search_organizations,
     update_organization,
 )
 from crm.permissions import can_edit_organization
@@ -213,7 +214,7 @@ def _filters(args: dict[str, Any]) -> OrganizationFilters:
 @blp.response(200, OrganizationPage)
 def list_organizations(args: dict[str, Any]) -> dict[str, Any]:
     """List organizations, with the filters and sort orders of the organization list."""
-    return paginate(search_organizations(_filters(args)), args)
+    return paginate(partial(OrganizationListPage, _filters(args)), args)
 
 
 @blp.route("/<int:organization_id>")
