@@ -72,6 +72,7 @@ def main() -> None:
             assert response.status_code == 200, (url, response.status_code)
         times.sort()
         p95 = times[max(0, int(len(times) * 0.95) - 1)]
+        sql = statements["n"]
         uncached = []
         for _ in range(max(3, args.repeat // 2)):
             with app.app_context():
@@ -79,7 +80,7 @@ def main() -> None:
             started = time.perf_counter()
             client.get(url)
             uncached.append((time.perf_counter() - started) * 1000)
-        print(f"{name:40} {statistics.median(times):10.1f} {p95:8.1f} {statements['n']:5d} "
+        print(f"{name:40} {statistics.median(times):10.1f} {p95:8.1f} {sql:5d} "
               f"{statistics.median(uncached):12.1f}")
 
 

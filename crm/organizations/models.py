@@ -132,9 +132,7 @@ class Organization(db.Model):
     status: Mapped[OrganizationStatus] = mapped_column(
         enum_column(OrganizationStatus), default=OrganizationStatus.PROSPECT, index=True
     )
-    owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True
-    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     law68_subject: Mapped[bool | None]
     law68_protected_employed: Mapped[int | None]
     notes: Mapped[str | None] = mapped_column(Text)
@@ -171,6 +169,10 @@ class Organization(db.Model):
         # the whole table.
         Index("ix_organization_phone", "phone"),
         Index("ix_organization_phone2", "phone2"),
+        # Owner first (the owner filter), then status: the home page counts a person's
+        # organizations per status from the index alone. With planner statistics SQLite otherwise
+        # walked the status index and read all 50,000 rows for the owner (68 ms).
+        Index("ix_organization_owner_status", "owner_id", "status"),
     )
 
     @property
