@@ -4,7 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_routing.py [--seconds 10] [--field-seconds 5]
         [--instances C101,R101,fv30] [--seed 0] [--solution-limit N] [--skip-memory]
-        [--json results.json]
+        [--set ruin_removed=10 --set restarts=1 ...] [--json results.json]
 
 For every instance it prints: feasible (checked again in double precision), vehicles,
 distance, reference, gap to the reference and seconds. References: Solomon instances use the
@@ -16,7 +16,8 @@ peak resident memory.
 Wall-clock limits make results depend on machine load (the header prints the load average and
 every row the CPU seconds the solve got); ``--solution-limit`` stops each search after a fixed
 number of solutions instead, which repeats exactly run to run and compares settings at equal
-search effort on a busy machine.
+search effort on a busy machine. ``--set NAME=VALUE`` overrides a :class:`SolverSettings` field
+for the Solomon and field runs (how the tuning rounds in ``docs/routing.md`` were measured).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +48,37 @@ def _refs(path: Path) -> dict[str, float]:
         return {row["instance"]: float(row["distance"]) for row in csv.DictReader(f)}
 
 
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    """``["ruin_removed=10", "gls_tail=0.2"]`` -> SolverSettings keyword arguments."""
+    defaults = {f.name: f.default for f in fields(SolverSettings)}
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, _, text = pair.partition("=")
+        # The limits and the seed have their own options (and appear in the header).
+        if name not in defaults or name in {"time_limit", "seed", "solution_limit"}:
+            raise SystemExit(f"--set: unknown or reserved setting {name!r}")
+        default = defaults[name]
+        if isinstance(default, bool):
+            out[name] = text.lower() in {"1", "true", "yes"}
+        elif isinstance(default, int | float):
+            out[name] = type(default)(text)
+        else:
+            out[name] = text
+    return out
+
+
 def _run(
-    path: Path, seconds: float, seed: int, ref: float | None, solution_limit: int | None = None
+    path: Path,
+    seconds: float,
+    seed: int,
+    ref: float | None,
+    solution_limit: int | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     inst = read_solomon(path)
-    settings = SolverSettings(time_limit=seconds, seed=seed, solution_limit=solution_limit)
+    settings = SolverSettings(
+        time_limit=seconds, seed=seed, solution_limit=solution_limit, **(overrides or {})
+    )
     started = time.monotonic()
     cpu = time.process_time()
     plan = solve(inst.problem, inst.provider, settings)
@@ -163,6 +191,7 @@ def main() -> int:
         "--solution-limit", type=int, default=None, help="stop after N solutions (equal effort)"
     )
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a setting")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -170,6 +199,7 @@ def main() -> int:
         _memory_child(args.seconds)
         return 0
     wanted = {x.strip().upper() for x in args.instances.split(",") if x.strip()}
+    overrides = _overrides(args.set)
     groups = [
         (
             "solomon",
@@ -181,6 +211,8 @@ def main() -> int:
     ]
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     limit = "" if args.solution_limit is None else f"  solution limit {args.solution_limit}"
+    if overrides:
+        limit += "  " + " ".join(args.set)
     print(
         f"# {time.strftime('%Y-%m-%d %H:%M')}  python {sys.version.split()[0]}  "
         f"seed {args.seed}  solomon {args.seconds:g}s  field {args.field_seconds:g}s{limit}  "
@@ -199,7 +231,7 @@ def main() -> int:
         print(f"\n## {group}\n{header}")
         gaps = []
         for path in files:
-            r = _run(path, seconds, args.seed, refs.get(path.stem), args.solution_limit)
+            r = _run(path, seconds, args.seed, refs.get(path.stem), args.solution_limit, overrides)
             r["group"] = group
             results.append(r)
             gap = "" if r["gap"] is None else f"{r['gap']:6.2f}"

@@ -27,8 +27,11 @@ Iterated local search (``SolveWithIteratedLocalSearch``) with SISR ruin-and-recr
 (Christiaens & Vanden Berghe; ruined visits re-inserted in ``recreate_order``) and
 simulated-annealing acceptance, with a lean set of
 local-search operators (the default set spends ~10x longer per descent on operators that
-rarely pay off on VRPTW), then guided local search from the best ILS solution for the last
-30 % of the time. Measured with ``benchmarks/bench_routing.py``; see ``docs/routing.md``.
+rarely pay off on VRPTW), in up to two independent runs (restarts, when the time allows);
+on 75 stops or more, route-based decomposition: groups of neighbouring routes are
+re-solved as small problems of their own with a short ILS (see :func:`_search`); then
+guided local search from the best solution for the last 30 % of the time. Measured with
+``benchmarks/bench_routing.py``; see ``docs/routing.md``.
 Warm starts (re-planning) use guided local search from the given routes because OR-Tools'
 ILS entry point has no initial-solution argument.
 """
@@ -113,16 +116,33 @@ class SolverSettings:
     :ivar first_solution: OR-Tools first-solution strategy name, or ``"portfolio"``: try
         each of :data:`PORTFOLIO` followed by one local-search descent and start the ILS
         from the strategy whose local optimum is cheapest.
-    :ivar ruin_removed: average number of visits removed per ruin (SISR).
+    :ivar ruin_removed: average number of visits removed per ruin (SISR), whole problem.
     :ivar ruin_sequence: maximum length of a removed string (SISR).
     :ivar gls_lambda: guided local search penalty coefficient.
     :ivar gls_tail: with ``"ils"``, the fraction of the time spent at the end in guided local
-        search from the best ILS solution (intensification around it).
+        search from the best solution so far (intensification around it).
     :ivar recreate_order: order in which the ILS re-inserts ruined visits, an OR-Tools
         ``InsertionSortingProperty`` name without the ``SORTING_PROPERTY_`` prefix, or ``""``
         for OR-Tools' default (farthest from the depots first).
     :ivar prune_arcs: remove stop-to-stop arcs that time windows make impossible from the
         model before the search (exact: only arcs no feasible route can use).
+    :ivar decompose_min_stops: with ``"ils"`` and at least this many stops, route-based
+        decomposition runs between the whole-problem ILS and the guided-search tail (see
+        :func:`_search`); smaller problems are searched whole. ``0`` switches it off.
+    :ivar decompose_after: fraction of the time spent in the whole-problem ILS before the
+        decomposition phase (which lasts until the guided-search tail).
+    :ivar subproblem_stops: number of served stops a sub-problem gathers (whole routes,
+        nearest to a seed route, until at least this many).
+    :ivar subproblem_seconds: time limit of each sub-problem's ILS.
+    :ivar decompose_rounds: number of sub-problems solved when ``solution_limit`` is set (a
+        wall-clock phase would not repeat run to run); otherwise the phase runs until its
+        share of the time is used.
+    :ivar subproblem_ruin: average number of visits removed per ruin in a sub-problem's
+        ILS (a sub-problem is a third of a Solomon instance: a smaller ruin than the
+        whole problem's).
+    :ivar restarts: most independent whole-problem ILS runs.
+    :ivar restart_seconds: seconds per 100 stops each whole-problem ILS run needs at least;
+        the time limit decides how many runs (up to ``restarts``) fit. ``0``: one run.
     :ivar log_search: let OR-Tools log its search to stderr.
     """
 
@@ -131,12 +151,20 @@ class SolverSettings:
     solution_limit: int | None = None
     strategy: Literal["ils", "gls"] = "ils"
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
-    ruin_removed: int = 10
-    ruin_sequence: int = 10
+    ruin_removed: int = 15
+    ruin_sequence: int = 15
     gls_lambda: float = 0.1
     gls_tail: float = 0.3
     prune_arcs: bool = True
     recreate_order: str = "HIGHEST_DIMENSION_USAGE"
+    decompose_min_stops: int = 75
+    decompose_after: float = 0.4
+    subproblem_stops: int = 30
+    subproblem_seconds: float = 0.3
+    decompose_rounds: int = 12
+    subproblem_ruin: int = 10
+    restarts: int = 2
+    restart_seconds: float = 1.5
     log_search: bool = False
 
 
@@ -250,9 +278,7 @@ def _search_parameters(settings: SolverSettings, *, warm: bool) -> Any:
         rr.recreate_strategy.heuristic = fs.LOCAL_CHEAPEST_INSERTION
         if settings.recreate_order:
             lci = rr.recreate_strategy.parameters.local_cheapest_insertion
-            prop = lci.InsertionSortingProperty.Value(
-                "SORTING_PROPERTY_" + settings.recreate_order
-            )
+            prop = lci.InsertionSortingProperty.Value("SORTING_PROPERTY_" + settings.recreate_order)
             lci.insertion_sorting_properties[:] = [prop]
         sa = ils.reference_solution_acceptance_strategy.simulated_annealing
         sa.cooling_schedule_strategy = 1  # EXPONENTIAL
@@ -261,9 +287,7 @@ def _search_parameters(settings: SolverSettings, *, warm: bool) -> Any:
         ils.best_solution_acceptance_strategy.greedy_descent.SetInParent()
         ils.improve_perturbed_solution = True
     else:
-        params.local_search_metaheuristic = (
-            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-        )
+        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         params.guided_local_search_lambda_coefficient = settings.gls_lambda
     params.time_limit.FromMilliseconds(max(1, int(settings.time_limit * 1000)))
     if settings.solution_limit is not None:
@@ -280,9 +304,7 @@ def _pick_first_solution(fresh: Callable[[], _OrToolsModel], settings: SolverSet
     for name in PORTFOLIO:
         trial = replace(settings, first_solution=name, time_limit=slice_s, strategy="gls")
         params = _search_parameters(trial, warm=False)
-        params.local_search_metaheuristic = (
-            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
-        )
+        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
         solution = fresh().model.SolveWithParameters(params)
         if solution is None:
             continue
@@ -347,7 +369,10 @@ def solve(
         if config.strategy == "ils" and not initial_routes:
             best = _pick_first_solution(fresh, config)
         config = replace(config, first_solution=best)
-    orders, cost = fresh().run(replace(config, time_limit=left()), initial_routes)
+    if config.strategy == "ils" and not initial_routes:
+        orders, cost = _search(problem, matrices, net, config, fresh, left)
+    else:
+        orders, cost = fresh().run(replace(config, time_limit=left()), initial_routes)
     if orders is None and config.strategy == "ils":
         # Safety net: never come back empty-handed while a plain search could still run.
         log.warning("iterated local search found nothing; falling back to guided search")
@@ -380,6 +405,309 @@ def solve(
     return Plan(tuple(routes_out), tuple(unassigned), cost, elapsed)
 
 
+class _Costs:
+    """The whole problem's objective for route orders, evaluated without OR-Tools.
+
+    Travel cost per shift from the same matrices the model uses (an empty route costs
+    nothing, as in OR-Tools), drops weighted by ``priority + 1`` like the disjunction
+    penalties: comparing ``(drop weight, travel)`` lexicographically ranks solutions as the
+    model's objective does, because a drop penalty exceeds any travel difference.
+    """
+
+    def __init__(self, problem: Problem, matrices: ProblemMatrices, net: _Network) -> None:
+        kind: Literal["time", "distance"] = "time" if problem.objective is Objective.DURATION else "distance"
+        self.net = net
+        self.shifts = problem.shifts
+        by_mode: dict[object, NDArray[np.int64]] = {}
+        for sh in problem.shifts:
+            if sh.mode not in by_mode:
+                by_mode[sh.mode] = _node_matrix(matrices, sh, net, kind)
+        self.by_mode = by_mode
+        self.weight = [s.priority + 1 for s in net.stops]
+
+    def matrix(self, v: int) -> NDArray[np.int64]:
+        return self.by_mode[self.shifts[v].mode]
+
+    def travel(self, v: int, order: Sequence[int]) -> int:
+        if not order:
+            return 0
+        d = self.net.n_depots
+        nodes = [self.net.starts[v], *(d + k for k in order), self.net.ends[v]]
+        return int(self.matrix(v)[nodes[:-1], nodes[1:]].sum())
+
+    def dropped(self, stops: Sequence[int]) -> tuple[int, int]:
+        """Drop weight and count of ``stops`` left out."""
+        return sum(self.weight[k] for k in stops), len(stops)
+
+
+def _route_is_feasible(shift: Shift, stops: Sequence[Stop], matrices: ProblemMatrices) -> bool:
+    """The checker's view of one route: windows, lunch, return time, visits and capacity."""
+    if shift.max_visits is not None and len(stops) > shift.max_visits:
+        return False
+    if shift.capacity is not None and sum(s.demand for s in stops) > shift.capacity:
+        return False
+    return route_lateness(shift, stops, matrices) == 0
+
+
+def _pick_group(orders: Sequence[Sequence[int]], seed_route: int, costs: _Costs, target: int) -> list[int]:
+    """The seed route plus the used routes closest to it, until ``target`` stops.
+
+    Closeness of route ``r`` to the seed: mean, over the seed's stops, of the cost to the
+    nearest stop of ``r`` - it needs only the matrices (Solomon and matrix-index problems
+    have no coordinates for a polar sweep) and favours routes that interleave with the seed.
+    """
+    d = costs.net.n_depots
+    seed_nodes = [d + k for k in orders[seed_route]]
+    m = costs.matrix(seed_route)
+
+    def closeness(v: int) -> float:
+        nodes = [d + k for k in orders[v]]
+        return float(m[np.ix_(seed_nodes, nodes)].min(axis=1).mean())
+
+    others = [v for v, o in enumerate(orders) if o and v != seed_route]
+    group, size = [seed_route], len(orders[seed_route])
+    for v in sorted(others, key=lambda v: (closeness(v), v)):
+        if size >= target:
+            break
+        group.append(v)
+        size += len(orders[v])
+    return sorted(group)
+
+
+def _subproblem(
+    problem: Problem,
+    net: _Network,
+    group: Sequence[int],
+    stop_ks: Sequence[int],
+) -> tuple[Problem, _Network]:
+    """The shifts of ``group`` and the stops ``stop_ks`` (positions in ``net.stops``).
+
+    Windows, appointments, lunch breaks, limits and modes come with the :class:`Stop` and
+    :class:`Shift` objects; each stop keeps only its allowed shifts within the group.
+    """
+    shifts = tuple(problem.shifts[v] for v in group)
+    position = {v: i for i, v in enumerate(group)}
+    depot_pos: dict[Location, int] = {}
+    for sh in shifts:
+        for loc in (sh.start, sh.end_location):
+            depot_pos.setdefault(loc, len(depot_pos))
+    stops = [net.stops[k] for k in stop_ks]
+    allowed = [[position[v] for v in net.allowed[k] if v in position] for k in stop_ks]
+    sub_net = _Network(
+        list(depot_pos) + [s.location for s in stops],
+        stops,
+        len(depot_pos),
+        [depot_pos[sh.start] for sh in shifts],
+        [depot_pos[sh.end_location] for sh in shifts],
+        [0] * len(depot_pos) + [s.service for s in stops],
+        allowed,
+    )
+    return Problem(tuple(stops), shifts, problem.objective, problem.name), sub_net
+
+
+def _ils_runs(config: SolverSettings, share: float, n_stops: int) -> int:
+    """Number of independent whole-problem ILS runs: as many as get ``restart_seconds``
+    per 100 stops each, at most ``restarts``. From the time limit, not the clock, so a
+    solution limit keeps the search deterministic."""
+    if config.restart_seconds <= 0:
+        return 1
+    fit = int(config.time_limit * share / (config.restart_seconds * max(n_stops, 1) / 100))
+    return max(1, min(config.restarts, fit))
+
+
+def _reordered(net: _Network, order: Sequence[int]) -> _Network:
+    """``net`` with its stops in ``order`` (positions in ``net.stops``)."""
+    d = net.n_depots
+    return _Network(
+        net.locations[:d] + [net.stops[k].location for k in order],
+        [net.stops[k] for k in order],
+        d,
+        net.starts,
+        net.ends,
+        net.service[:d] + [net.service[d + k] for k in order],
+        [net.allowed[k] for k in order],
+        net.excluded,
+    )
+
+
+def _search(
+    problem: Problem,
+    matrices: ProblemMatrices,
+    net: _Network,
+    config: SolverSettings,
+    fresh: Callable[[], _OrToolsModel],
+    left: Callable[[], float],
+) -> tuple[list[list[int]] | None, int]:
+    """Whole-problem ILS runs, route-based decomposition, then guided local search.
+
+    1. ``_ils_runs`` independent ILS runs on the whole problem (different node orders),
+       sharing ``decompose_after`` of the time (``1 - gls_tail`` without decomposition);
+       the best one goes on. Independent runs land in different basins; the best of two
+       shorter runs was more reliable than one longer run where each still gets enough
+       iterations (``restart_seconds`` per 100 stops).
+    2. With at least ``decompose_min_stops`` stops, until the guided-search tail:
+       decomposition. An OR-Tools ILS iteration is a full CP search whose cost grows with
+       the model, so on 100 stops 10 s buys only ~1000 ruin-and-recreate iterations.
+       Groups of neighbouring routes (``subproblem_stops`` served stops, plus the unserved
+       stops they may take) are solved as problems of their own with a short ILS - several
+       times more iterations per stop - and a group's routes are replaced when the
+       sub-solution is at least as good for the whole objective: less drop weight, or the
+       same drops and no more travel, never more stops left out, each new route
+       re-checked. Routes of other shifts are untouched, so the plan stays feasible.
+       (Santini, Schneider, Vidal, Vigo 2023, "Decomposition strategies for vehicle routing
+       heuristics"; route-based decomposition as in HGS.)
+    3. Guided local search on the whole problem from the result for the last ``gls_tail``
+       (it can move stops between groups that were never solved together).
+    """
+    total = left()
+    tail_share = min(max(config.gls_tail, 0.0), 0.9)
+    tail = tail_share * total
+    costs = _Costs(problem, matrices, net)
+    n = len(net.stops)
+    decomposing = 0 < config.decompose_min_stops <= n
+    ils_share = config.decompose_after if decomposing else 1.0 - tail_share
+    runs = _ils_runs(config, ils_share, n)
+    first = replace(config, gls_tail=0.0, time_limit=total * ils_share / runs)
+    found: list[list[int]] | None = None
+    drop_unit = 1
+    for run in range(runs):
+        # Independent ILS runs differ by the node order (what OR-Tools breaks ties on).
+        order = list(range(n))
+        if run:
+            order = [int(k) for k in np.random.default_rng((config.seed, run)).permutation(n)]
+        runner = _OrToolsModel(problem, matrices, _reordered(net, order))
+        runner.prune_arcs = config.prune_arcs
+        runner.build(None, 0, 0)
+        drop_unit = runner.drop_unit
+        if run == runs - 1:
+            # The last run takes what the earlier ones (and model building) left over.
+            rest = left() - (1.0 - ils_share) * total
+            first = replace(first, time_limit=max(0.05, rest))
+        result, _ = runner.run(first, None)
+        if result is None:
+            continue
+        mapped = [[order[i] for i in o] for o in result]
+        if found is None or _objective(costs, mapped, n) < _objective(costs, found, n):
+            found = mapped
+    if found is None:
+        return None, 0
+    orders = found
+    rng = np.random.default_rng(config.seed)
+    seeded: set[int] = set()
+    rounds = 0
+    while decomposing:
+        if config.solution_limit is not None and rounds >= config.decompose_rounds:
+            break
+        budget = min(config.subproblem_seconds, left() - tail)
+        if budget < 0.5 * config.subproblem_seconds:
+            break
+        used = [v for v, o in enumerate(orders) if o]
+        if len(used) < 2:
+            break
+        # Seed routes in random order without repeats until each has been a seed once.
+        fresh_seeds = [v for v in used if v not in seeded] or used
+        if len(fresh_seeds) == len(used):
+            seeded.clear()
+        seed_route = fresh_seeds[int(rng.integers(len(fresh_seeds)))]
+        seeded.add(seed_route)
+        group = _pick_group(orders, seed_route, costs, config.subproblem_stops)
+        rounds += 1
+        if len(group) == len(used):
+            # The group would be the whole plan: nothing left to decompose.
+            break
+        orders = _improve_group(problem, matrices, net, config, costs, orders, group, budget, rng, n)
+    log.debug(
+        "decomposition: %d sub-problems, %s -> %s",
+        rounds,
+        _objective(costs, found, n),
+        _objective(costs, orders, n),
+    )
+    routes = {sh.id: [net.stops[k].id for k in orders[v]] for v, sh in enumerate(problem.shifts)}
+    best = (orders, _objective(costs, orders, n))
+    if tail > 0:
+        polished, _ = fresh().run(replace(config, strategy="gls", time_limit=left()), routes)
+        if polished is not None:
+            score = _objective(costs, polished, n)
+            log.debug("guided local search tail: %s -> %s", best[1], score)
+            if score < best[1]:
+                best = (polished, score)
+    (weight, _), travel = best[1]
+    return best[0], weight * drop_unit + travel
+
+
+def _objective(costs: _Costs, orders: Sequence[Sequence[int]], n: int) -> tuple[tuple[int, int], int]:
+    served = {k for o in orders for k in o}
+    dropped = costs.dropped([k for k in range(n) if k not in served])
+    travel = sum(costs.travel(v, o) for v, o in enumerate(orders))
+    return dropped, travel
+
+
+def _improve_group(
+    problem: Problem,
+    matrices: ProblemMatrices,
+    net: _Network,
+    config: SolverSettings,
+    costs: _Costs,
+    orders: list[list[int]],
+    group: Sequence[int],
+    budget: float,
+    rng: np.random.Generator,
+    n: int,
+) -> list[list[int]]:
+    """Solve ``group``'s routes as a sub-problem; return the orders, improved or not."""
+    served = {k for o in orders for k in o}
+    members = set(group)
+    waiting = [k for k in range(n) if k not in served and members.intersection(net.allowed[k])]
+    if len(waiting) > config.subproblem_stops:
+        # An over-full day: offer the group the unserved stops nearest to its visits.
+        d = net.n_depots
+        nodes = [d + k for v in group for k in orders[v]] or [net.starts[group[0]]]
+        m = costs.matrix(group[0])
+        near = m[np.ix_(nodes, [d + k for k in waiting])].min(axis=0)
+        waiting = [waiting[i] for i in np.argsort(near, kind="stable")[: config.subproblem_stops]]
+    mine = [k for v in group for k in orders[v]] + sorted(waiting)
+    # A fresh node order per sub-problem: OR-Tools breaks ties on it, so repeated
+    # sub-problems over the same routes explore differently.
+    stop_ks = [mine[int(i)] for i in rng.permutation(len(mine))]
+    sub_problem, sub_net = _subproblem(problem, net, group, stop_ks)
+    runner = _OrToolsModel(sub_problem, matrices, sub_net)
+    runner.prune_arcs = config.prune_arcs
+    runner.build(None, 0, 0)
+    limit = None
+    if config.solution_limit is not None:
+        limit = max(20, config.solution_limit * len(stop_ks) // n)
+    sub_settings = replace(
+        config,
+        time_limit=budget,
+        solution_limit=limit,
+        gls_tail=0.0,
+        ruin_removed=config.subproblem_ruin,
+    )
+    sub_orders, _ = runner.run(sub_settings, None)
+    if sub_orders is None:
+        return orders
+    new = [[stop_ks[i] for i in o] for o in sub_orders]
+    kept = {k for o in new for k in o}
+    old_drop = costs.dropped(sorted(waiting))
+    new_drop = costs.dropped([k for k in stop_ks if k not in kept])
+    old_travel = sum(costs.travel(v, orders[v]) for v in group)
+    new_travel = sum(costs.travel(v, o) for v, o in zip(group, new, strict=True))
+    # Equal cost is accepted: a different but as good group gives the next sub-problems
+    # other routes to work on (measured: mean gap 0.74 -> 0.68 % at 10 s over 4 seeds).
+    if new_drop[1] > old_drop[1] or (new_drop[0], new_travel) > (old_drop[0], old_travel):
+        return orders
+    for v, o in zip(group, new, strict=True):
+        if o != orders[v] and not _route_is_feasible(problem.shifts[v], [net.stops[k] for k in o], matrices):
+            log.warning(
+                "sub-problem route for %s fails the checker; kept the old routes", problem.shifts[v].id
+            )
+            return orders
+    out = list(orders)
+    for v, o in zip(group, new, strict=True):
+        out[v] = o
+    return out
+
+
 class _OrToolsModel:
     def __init__(self, problem: Problem, matrices: ProblemMatrices, net: _Network) -> None:
         self.problem = problem
@@ -391,6 +719,8 @@ class _OrToolsModel:
         self.stop_node = {s.id: net.n_depots + k for k, s in enumerate(net.stops)}
         self.prune_arcs = True
         self.pruned = 0
+        #: penalty per unit of drop weight (``priority + 1``), set by :meth:`build`
+        self.drop_unit = 1
 
     def _index(self, node: int) -> int:
         return int(self.manager.NodeToIndex(node))
@@ -438,6 +768,7 @@ class _OrToolsModel:
             tdim.CumulVar(model.End(v)).SetRange(sh.window.start, sh.window.end)
         # Penalty above any travel saving a drop could bring: a bound on any solution's cost.
         big = (n_stops + len(shifts) + 1) * max_arc + reassign_penalty * n_stops + 1
+        self.drop_unit = big
         all_vehicles = list(range(len(shifts)))
         for k, stop in enumerate(net.stops):
             index = self._index(net.n_depots + k)
@@ -528,9 +859,7 @@ class _OrToolsModel:
         for k, stop in enumerate(net.stops):
             bounds = stop.start_bounds()
             # Earliest arrival from any allowed shift's start tightens the earliest start.
-            reach = min(
-                shifts[v].window.start + int(travel[net.starts[v], d + k]) for v in net.allowed[k]
-            )
+            reach = min(shifts[v].window.start + int(travel[net.starts[v], d + k]) for v in net.allowed[k])
             early[k] = max(reach, bounds[0] if bounds else 0)
             if bounds:
                 late[k] = bounds[1]
@@ -541,9 +870,7 @@ class _OrToolsModel:
         np.fill_diagonal(bad, False)
         for i in np.flatnonzero(bad.any(axis=1)):
             js = np.flatnonzero(bad[i])
-            self.model.NextVar(self._index(d + int(i))).RemoveValues(
-                [self._index(d + int(j)) for j in js]
-            )
+            self.model.NextVar(self._index(d + int(i))).RemoveValues([self._index(d + int(j)) for j in js])
             self.pruned += len(js)
 
     def _breaks(self, shifts: Sequence[Shift]) -> None:
@@ -590,19 +917,8 @@ class _OrToolsModel:
                 log.info("warm start rejected; solving from scratch")
                 solution = model.SolveWithParameters(params)
         elif settings.strategy == "ils":
-            tail = min(max(settings.gls_tail, 0.0), 0.9)
-            if tail:
-                params.time_limit.FromMilliseconds(
-                    max(1, int(settings.time_limit * (1.0 - tail) * 1000))
-                )
+            # The guided-search tail (``gls_tail``) is run by _search on a fresh model.
             solution = model.SolveWithIteratedLocalSearch(params)
-            if solution is not None and tail:
-                gls = _search_parameters(
-                    replace(settings, time_limit=settings.time_limit * tail), warm=True
-                )
-                polished = model.SolveFromAssignmentWithParameters(solution, gls)
-                if polished is not None and polished.ObjectiveValue() <= solution.ObjectiveValue():
-                    solution = polished
         else:
             solution = model.SolveWithParameters(params)
         if solution is None:

@@ -54,3 +54,27 @@ def test_an_organization_gone_since_the_page_was_kept_is_left_out(app, make_org,
     with app.test_request_context("/organizations/"):
         page = OrganizationListPage(OrganizationFilters(), page=1, per_page=50, max_per_page=100)
     assert [o.id for o in page.items] == [alfa.id] and page.total == 1
+
+
+def test_the_data_version_follows_this_process_at_once_and_others_within_seconds(app, make_org, monkeypatch):
+    """A commit here is seen by the next call; one made by another process (here on a connection
+    of its own, outside the session) within VERSION_SECONDS, without asking on every call."""
+    from sqlalchemy import text
+
+    from crm.organizations import services
+
+    alfa = make_org(legal_name="Alfa S.r.l.")
+    first = services.organizations_version()
+    alfa.legal_name = "Alfa Due S.r.l."
+    db.session.commit()
+    second = services.organizations_version()
+    assert second != first
+    with db.engine.begin() as other_process:
+        other_process.execute(text("DELETE FROM organization WHERE id = :id"), {"id": alfa.id})
+    asked = []
+    real = services._query_organizations_version
+    monkeypatch.setattr(services, "_query_organizations_version", lambda: asked.append(1) or real())
+    assert services.organizations_version() == second and asked == []
+    clock = services.time.monotonic() + services.VERSION_SECONDS + 0.1
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock)
+    assert services.organizations_version() != second and asked == [1]
