@@ -95,6 +95,15 @@ def _empty_tables() -> None:
     else:
         for name in tables:
             db.session.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 - our own table names
+        # Planner statistics left by a test that refreshed them (demo data, a large import) describe
+        # that test's rows: they would make the next tests' plans those of a tiny table.
+        analyzed = db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"))
+        if analyzed and db.session.scalar(text("SELECT count(*) FROM sqlite_stat1")):
+            db.session.execute(text("DELETE FROM sqlite_stat1"))
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()  # every connection reads the (absent) statistics afresh
+            return
     db.session.commit()
 
 
