@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from crm.api.models import TokenScope
 from crm.api.services import create_token
 from crm.auth.models import Role, User
 from crm.extensions import db
+from crm.offices.models import Office
+from crm.organizations.models import GeoPrecision, Organization
 
 
 @pytest.fixture
@@ -98,3 +101,44 @@ def make_org(staff: Any) -> Any:
         return create_organization(data, by=db.session.merge(state["creator"]))
 
     return _make
+
+
+# --- Route planning: an office and organizations around it, open on weekdays ---------------------
+
+PLAN_DAY = date(2030, 1, 8)  # a Tuesday
+WEEKDAY_HOURS = {d: [["09:00", "13:00"], ["14:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+POINTS = [(43.7764, 11.2480), (43.7696, 11.2558), (43.7800, 11.2650), (43.7650, 11.2400)]
+
+
+@pytest.fixture
+def office() -> Office:
+    office = Office(
+        name="Sportello",
+        address="Piazza della Stazione 1",
+        comune_code="048017",
+        latitude=43.7749,
+        longitude=11.2578,
+    )
+    db.session.add(office)
+    db.session.commit()
+    return office
+
+
+@pytest.fixture
+def orgs() -> list[Organization]:
+    """Four organizations in Florence with opening hours, to be visited."""
+    made = []
+    for n, (lat, lon) in enumerate(POINTS):
+        org = Organization(
+            legal_name=f"Azienda {n}",
+            search_text=f"azienda {n}",
+            comune_code="048017",
+            latitude=lat,
+            longitude=lon,
+            geo_precision=GeoPrecision.STREET,
+            opening_hours=WEEKDAY_HOURS,
+        )
+        db.session.add(org)
+        made.append(org)
+    db.session.commit()
+    return made

@@ -3,7 +3,6 @@ inline or in the background (202 and a URL to poll), and GET /api/v1/jobs/<id> f
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
@@ -12,56 +11,21 @@ from crm.auth.models import Role
 from crm.extensions import db
 from crm.jobs.models import BackgroundJob, JobStatus
 from crm.jobs.worker import make_worker
-from crm.offices.models import Office
-from crm.organizations.models import GeoPrecision, Organization
+from crm.organizations.models import Organization
 from crm.visits import services as visit_services
 from crm.visits.jobs import EXTENSION_KEY, BackgroundRunner
 from crm.visits.models import PlanStatus, VisitPlan
 from crm.visits.planning import PlanRequest, StaffSpec, StopSpec
 from routing.model import TravelMode
+from tests.api.conftest import PLAN_DAY, WEEKDAY_HOURS
 from tests.jobs.conftest import redis_url, rq_backend, use_backend, wait_for  # noqa: F401 - fixtures
 
-DAY = date(2030, 1, 8)  # a Tuesday
-HOURS = {d: [["09:00", "13:00"], ["14:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
-POINTS = [(43.7764, 11.2480), (43.7696, 11.2558), (43.7800, 11.2650), (43.7650, 11.2400)]
-
-
-@pytest.fixture
-def office() -> Office:
-    office = Office(
-        name="Sportello",
-        address="Piazza della Stazione 1",
-        comune_code="048017",
-        latitude=43.7749,
-        longitude=11.2578,
-    )
-    db.session.add(office)
-    db.session.commit()
-    return office
+DAY = PLAN_DAY
 
 
 @pytest.fixture
 def anna(staff, office):
     return staff(Role.OPERATOR, full_name="Anna", email="anna@test.local", office_id=office.id)
-
-
-@pytest.fixture
-def orgs() -> list[Organization]:
-    made = []
-    for n, (lat, lon) in enumerate(POINTS):
-        org = Organization(
-            legal_name=f"Azienda {n}",
-            search_text=f"azienda {n}",
-            comune_code="048017",
-            latitude=lat,
-            longitude=lon,
-            geo_precision=GeoPrecision.STREET,
-            opening_hours=HOURS,
-        )
-        db.session.add(org)
-        made.append(org)
-    db.session.commit()
-    return made
 
 
 def _body(anna: Any, orgs: list[Organization], **extra: Any) -> dict[str, Any]:
@@ -187,7 +151,9 @@ def test_bad_input_is_422_by_field(client, coord, anna, orgs, headers, change, f
 
 def test_a_request_the_planner_refuses_is_422_with_its_reasons(client, coord, anna, headers):
     """Nothing to visit once the organizations without a location are left out: the planner's reason."""
-    nowhere = Organization(legal_name="Senza indirizzo", search_text="senza indirizzo", opening_hours=HOURS)
+    nowhere = Organization(
+        legal_name="Senza indirizzo", search_text="senza indirizzo", opening_hours=WEEKDAY_HOURS
+    )
     db.session.add(nowhere)
     db.session.commit()
     response = client.post("/api/v1/visit-plans", json=_body(anna, [nowhere]), headers=headers(coord))

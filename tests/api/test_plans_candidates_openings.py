@@ -10,50 +10,24 @@ from crm.auth.models import Role
 from crm.candidates.models import Skill
 from crm.candidates.services import create_candidate
 from crm.extensions import db
-from crm.offices.models import Office
 from crm.openings.models import ContractType
 from crm.openings.services import create_opening, shortlist
-from crm.organizations.models import GeoPrecision, Organization
 from crm.privacy.models import AccessAction, AccessLog
 from crm.visits import services as visit_services
 from crm.visits.planning import PlanRequest, StaffSpec, StopSpec
 
-from .conftest import count_queries
+from .conftest import PLAN_DAY, count_queries
 
-DAY = date(2030, 1, 8)  # a Tuesday
-HOURS = {d: [["09:00", "13:00"], ["14:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
-POINTS = [(43.7764, 11.2480), (43.7696, 11.2558), (43.7800, 11.2650)]
+DAY = PLAN_DAY
 
 
 # --- Visit plans ----------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def solved_plan(staff, app):
-    office = Office(
-        name="Sportello",
-        address="Piazza della Stazione 1",
-        comune_code="048017",
-        latitude=43.7749,
-        longitude=11.2578,
-    )
-    db.session.add(office)
-    db.session.commit()
+def solved_plan(staff, app, office, orgs):
     anna = staff(Role.OPERATOR, full_name="Anna", office_id=office.id)
-    orgs = []
-    for n, (lat, lon) in enumerate(POINTS):
-        org = Organization(
-            legal_name=f"Azienda {n}",
-            search_text=f"azienda {n}",
-            comune_code="048017",
-            latitude=lat,
-            longitude=lon,
-            geo_precision=GeoPrecision.STREET,
-            opening_hours=HOURS,
-        )
-        db.session.add(org)
-        orgs.append(org)
-    db.session.commit()
+    orgs = orgs[:3]
     request = PlanRequest(
         days=(DAY,),
         staff=(StaffSpec(anna.id, start_office_id=office.id, end_office_id=office.id),),
